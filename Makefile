@@ -1,0 +1,31 @@
+# Two commands for a newcomer: `make run` (the bot; sandbox chat without a token) and `make test`.
+PY ?= python3.12
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint eval bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m bot run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+eval: $(STAMP)
+	$(BIN)/python scripts/eval_search.py
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench_search.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
