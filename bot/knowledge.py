@@ -493,12 +493,30 @@ class LexiconEntry(_Strict):
     variants: TextList
 
 
+INTENTS = (
+    "documents", "cost", "duration", "website", "steps", "provider", "laws", "audience", "in_person",
+    "register", "track", "greeting", "thanks", "help",
+)
+IntentName = Literal[
+    "documents", "cost", "duration", "website", "steps", "provider", "laws", "audience", "in_person",
+    "register", "track", "greeting", "thanks", "help",
+]
+
+
+class IntentCues(_Strict):
+    """Words that signal one question type: `strong` ones decide alone, `weak` ones tip the balance."""
+
+    strong: TextList = []
+    weak: TextList = []
+
+
 class Lexicon(_Strict):
-    """Synonyms and colloquial forms, edited by admins in knowledge/lexicon.yaml."""
+    """Synonyms, colloquial forms, stopwords and question cues, edited by admins in knowledge/lexicon.yaml."""
 
     synonyms: list[LexiconEntry] = []
-    colloquial: dict[str, str] = {}
+    colloquial: dict[Text, Text] = {}
     stopwords: TextList = []
+    intents: dict[IntentName, IntentCues] = {}
 
 
 def parse_lexicon(text: str, file: str) -> tuple[Lexicon | None, list[Problem]]:

@@ -1,0 +1,106 @@
+"""Question type (intent): what the citizen asks about, from cue words the admins keep in the lexicon.
+
+Cues are matched on the same analysed tokens as search, so «مدارکش چیه» and «مدارك لازم» both reach the
+documents cue. Strong cues decide alone; weak ones (چقدر) only tip the balance, so «چقدر طول میکشه» is a
+duration question and «چقدره» alone is a cost question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.knowledge import Lexicon
+from bot.textnorm import Analyzer
+
+STRONG, WEAK = 2, 1
+MIN_SCORE = 2
+
+# When two intents score the same, the earlier one wins: an action beats a question, a question beats
+# small talk.
+PRIORITY = (
+    "track", "register", "documents", "cost", "duration", "website", "steps", "in_person", "provider",
+    "laws", "audience", "help", "thanks", "greeting",
+)
+SMALL_TALK = frozenset({"greeting", "thanks", "help"})
+
+# Pronoun endings glued to a cue word: «هزینه‌ش», «مدارکشو», «سایتشون».
+_GLUED = ("شون", "شو", "ش", "اش", "هاش", "ها", "ی", "هایی")
+
+
+@dataclass(frozen=True)
+class IntentResult:
+    """The detected intent (None when the text asks nothing in particular) and which tokens were cues."""
+
+    intent: str | None
+    cue_positions: frozenset[int]
+    scores: dict[str, int]
+    positions: dict[str, frozenset[int]]
+
+    def without(self, intent: str) -> IntentResult:
+        """The result had `intent` not been a question (its cue words were part of a service's name)."""
+        scores = {k: v for k, v in self.scores.items() if k != intent}
+        positions = {k: v for k, v in self.positions.items() if k != intent}
+        return IntentResult(
+            intent=_choose(scores),
+            cue_positions=frozenset().union(*positions.values()) if positions else frozenset(),
+            scores=scores,
+            positions=positions,
+        )
+
+
+class IntentDetector:
+    """Matches the lexicon's cue phrases against analysed tokens."""
+
+    def __init__(self, lexicon: Lexicon, analyzer: Analyzer):
+        self.phrases: list[tuple[tuple[str, ...], str, int]] = []
+        for intent, cues in lexicon.intents.items():
+            for words, weight in ((cues.strong, STRONG), (cues.weak, WEAK)):
+                for phrase in words:
+                    toks = analyzer.tokens(phrase)
+                    if toks:
+                        self.phrases.append((toks, intent, weight))
+        # Longer phrases first, so «طول می کشد» claims its tokens before «طول».
+        self.phrases.sort(key=lambda p: -len(p[0]))
+        self.single = {p[0][0] for p in self.phrases if len(p[0]) == 1}
+
+    def _unglue(self, token: str) -> str:
+        if token in self.single:
+            return token
+        for end in _GLUED:
+            if len(token) > len(end) + 2 and token.endswith(end) and token[: -len(end)] in self.single:
+                return token[: -len(end)]
+        return token
+
+    def detect(self, tokens: tuple[str, ...]) -> IntentResult:
+        """Scores every intent over the tokens and returns the winner, if any scored enough."""
+        toks = tuple(self._unglue(t) for t in tokens)
+        scores: dict[str, int] = {}
+        positions: dict[str, set[int]] = {}
+        n = len(toks)
+        for phrase, intent, weight in self.phrases:
+            size = len(phrase)
+            for i in range(n - size + 1):
+                if toks[i : i + size] == phrase:
+                    scores[intent] = scores.get(intent, 0) + weight
+                    positions.setdefault(intent, set()).update(range(i, i + size))
+        frozen = {k: frozenset(v) for k, v in positions.items()}
+        return IntentResult(
+            intent=_choose(scores),
+            cue_positions=frozenset().union(*frozen.values()) if frozen else frozenset(),
+            scores=scores,
+            positions=frozen,
+        )
+
+
+def _choose(scores: dict[str, int]) -> str | None:
+    best = None
+    for intent in PRIORITY:
+        score = scores.get(intent, 0)
+        if score >= MIN_SCORE and (best is None or score > scores[best]):
+            best = intent
+    # A question about the service outranks the greeting around it («سلام، مدارک کارا چیه؟»).
+    if best in SMALL_TALK:
+        domain = [i for i in PRIORITY if i not in SMALL_TALK and scores.get(i, 0) >= MIN_SCORE]
+        if domain:
+            best = domain[0]
+    return best

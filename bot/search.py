@@ -1,0 +1,356 @@
+"""Finding the service a citizen means: an index built once per knowledge load, and a decision per query.
+
+Scoring is lexical over the card's fields (title and aliases weigh most; description, steps, documents and
+agency less), each query word weighted by how rare it is in the catalogue. Words the catalogue does not
+contain are still counted, as the rarest of all: that is what keeps «صدور گذرنامه» from being answered
+with a card that merely mentions «صدور». Typos are forgiven through a deletion neighbourhood of each
+indexed word, checked with rapidfuzz, on a key where commonly confused letters are merged; split and
+merged words through joined neighbours («ثبت نام» / «ثبتنام»).
+
+The result is a decision, not a list: one confident match, a short choice, or "not found" with
+suggestions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz.distance import OSA
+
+from bot.intents import IntentDetector, IntentResult
+from bot.knowledge import Knowledge, Service
+from bot.persian import only_digits
+from bot.textnorm import Analyzer, phonetic, stem
+
+# How much a word found in each field counts, relative to the title.
+FIELD_WEIGHTS = {
+    "title": 1.0,
+    "aliases": 1.0,
+    "system_name": 0.7,
+    "provider": 0.5,
+    "parent_agency": 0.35,
+    "audience": 0.4,
+    "faq": 0.4,
+    "steps": 0.35,
+    "description": 0.3,
+    "documents": 0.3,
+    "laws": 0.2,
+}
+# Fields whose words are also indexed joined with their neighbours, for split and merged words.
+NAME_FIELDS = ("title", "aliases", "system_name", "provider")
+
+STEM_QUALITY = 0.9
+FUZZY_QUALITY = 0.8
+CUE_WEIGHT = 0.4  # a question word («هزینه») helps ranking a little but is not what the citizen looks for
+
+# The decision. Coverage is the share of the query's informative words that the card explains.
+CONFIDENT_COVERAGE = 0.75
+CONFIDENT_SCORE = 0.4
+CONFIDENT_MARGIN = 1.15
+CHOICE_COVERAGE = 0.5
+CHOICE_RATIO = 0.7
+SUGGEST_COVERAGE = 0.3
+MAX_CHOICES = 5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One service and how well it fits the query."""
+
+    service: Service
+    score: float
+    coverage: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the bot does with a query: answer about `match`, offer `candidates`, or say not found."""
+
+    kind: Literal["match", "choice", "none", "empty"]
+    candidates: tuple[Candidate, ...] = ()
+
+    @property
+    def match(self) -> Service | None:
+        return self.candidates[0].service if self.kind == "match" else None
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """Everything the bot understood of one message."""
+
+    query: str
+    normalized: str
+    intent: str | None
+    decision: Decision
+    service: Service | None  # the service to answer about (the match, or the current one for a follow-up)
+    tracking_code: str | None = None
+    used_hint: bool = False
+    content_words: tuple[str, ...] = field(default=())
+
+
+class SearchIndex:
+    """Inverted index over the catalogue, with a stem index and a typo neighbourhood."""
+
+    def __init__(self, services: list[Service], analyzer: Analyzer):
+        self.services = services
+        self.analyzer = analyzer
+        stop = analyzer.stopwords
+        self.postings: dict[str, dict[int, float]] = defaultdict(dict)
+        self.stems: dict[str, dict[int, float]] = defaultdict(dict)
+        self.names: list[list[tuple[str, ...]]] = []
+        for doc, service in enumerate(services):
+            names: list[tuple[str, ...]] = []
+            for fname, texts in _fields(service):
+                weight = FIELD_WEIGHTS[fname]
+                for text in texts:
+                    toks = [phonetic(t) for t in analyzer.analyze(text).tokens]
+                    content = [t for t in toks if t not in stop]
+                    for t in content:
+                        _put(self.postings[t], doc, weight)
+                        s = stem(t)
+                        if s != t:
+                            _put(self.stems[s], doc, weight)
+                        _put(self.stems[t], doc, weight)
+                    if fname in NAME_FIELDS:
+                        for joined in _joins(toks):
+                            _put(self.postings[joined], doc, weight)
+                    if fname in ("title", "aliases") and content:
+                        names.append(tuple(content))
+            self.names.append(names)
+        self.postings = dict(self.postings)
+        self.stems = dict(self.stems)
+        self.deletes: dict[str, list[str]] = defaultdict(list)
+        for key in self.postings:
+            if len(key) >= 4:
+                for d in _deletions(key):
+                    self.deletes[d].append(key)
+        self.deletes = dict(self.deletes)
+        self.n_docs = max(1, len(services))
+        self._doc_of = {s.id: i for i, s in enumerate(services)}
+
+    # ---------------------------------------------------------------------------------------- matching
+    def _matches(self, key: str) -> tuple[dict[int, float], set[str]]:
+        """Documents matching one query word, with match quality × field weight, and the keys it hit."""
+        hits: dict[int, float] = dict(self.postings.get(key, {}))
+        keys = {key} if key in self.postings else set()
+        s = stem(key)
+        for doc, w in self.stems.get(s, {}).items():
+            _put(hits, doc, w * STEM_QUALITY)
+        if key in self.postings or len(key) < 4:
+            return hits, keys | {s}
+        for other in self._neighbours(key):
+            keys.add(other)
+            for doc, w in self.postings[other].items():
+                _put(hits, doc, w * FUZZY_QUALITY)
+        if not hits:
+            for left, right in _splits(key):
+                if left in self.postings and right in self.postings:
+                    both = self.postings[left].keys() & self.postings[right].keys()
+                    for doc in both:
+                        _put(hits, doc, min(self.postings[left][doc], self.postings[right][doc]))
+                    keys.update((left, right))
+        return hits, keys | {s}
+
+    def _neighbours(self, key: str) -> Iterable[str]:
+        found: set[str] = set()
+        for d in (key, *_deletions(key)):
+            for other in self.deletes.get(d, ()):
+                if other not in found and OSA.distance(key, other, score_cutoff=1) <= 1:
+                    found.add(other)
+        if key in self.deletes:  # the query lacks a letter the indexed word has
+            found.update(o for o in self.deletes[key] if OSA.distance(key, o, score_cutoff=1) <= 1)
+        return found
+
+    def rank(self, tokens: tuple[str, ...], cue_positions: frozenset[int]) -> tuple[list[Candidate], int]:
+        """Scores every service that shares a word with the query; returns candidates best first and the
+        number of informative (non-cue) words."""
+        stop = self.analyzer.stopwords
+        keys = [phonetic(t) for t in tokens]
+        terms: list[tuple[int, str]] = [(i, k) for i, k in enumerate(keys) if k not in stop]
+        if not terms:
+            return [], 0
+        per_term: list[dict[int, float]] = []
+        matched_keys: set[str] = set()
+        for _, key in terms:
+            hits, hit_keys = self._matches(key)
+            per_term.append(hits)
+            matched_keys |= hit_keys
+        # Split words: two neighbouring query words that the index knows joined («ثبت نام» → «ثبتنام»).
+        for j in range(len(terms) - 1):
+            joined = terms[j][1] + terms[j + 1][1]
+            if joined in self.postings:
+                matched_keys.add(joined)
+                for doc, w in self.postings[joined].items():
+                    _put(per_term[j], doc, w)
+                    _put(per_term[j + 1], doc, w)
+        weights: list[float] = []
+        content_total = 0.0
+        content_count = 0
+        for (pos, _), hits in zip(terms, per_term, strict=True):
+            idf = math.log(1 + self.n_docs / (len(hits) + 0.5))
+            is_cue = pos in cue_positions
+            weights.append(idf * (CUE_WEIGHT if is_cue else 1.0))
+            if not is_cue:
+                content_total += idf
+                content_count += 1
+        total = sum(weights)
+        scores: dict[int, float] = defaultdict(float)
+        covered: dict[int, float] = defaultdict(float)
+        for (pos, _), hits, w in zip(terms, per_term, weights, strict=True):
+            is_cue = pos in cue_positions
+            for doc, quality in hits.items():
+                scores[doc] += w * quality
+                if not is_cue:
+                    covered[doc] += w
+        candidates = []
+        for doc, raw in scores.items():
+            coverage = covered[doc] / content_total if content_total else 0.0
+            score = raw / total * (0.7 + 0.3 * self._name_coverage(doc, matched_keys))
+            candidates.append(Candidate(self.services[doc], round(score, 4), round(coverage, 4)))
+        candidates.sort(key=lambda c: (-c.score, -c.coverage, c.service.title))
+        return candidates, content_count
+
+    def names_contain(self, service: Service, tokens: tuple[str, ...], positions: Iterable[int]) -> bool:
+        """Whether the words at `positions` all appear in one of the service's names."""
+        doc = self._doc_of[service.id]
+        words = {phonetic(tokens[p]) for p in positions} - self.analyzer.stopwords
+        return bool(words) and any(words <= set(name) for name in self.names[doc])
+
+    def _name_coverage(self, doc: int, matched: set[str]) -> float:
+        """How much of the service's best-fitting name (title or an alias) the query covers."""
+        best = 0.0
+        for name in self.names[doc]:
+            hit = sum(1 for t in name if t in matched or stem(t) in matched)
+            best = max(best, hit / len(name))
+        return best
+
+
+class SearchEngine:
+    """Understands one message: normalizes, detects the intent, ranks services and decides."""
+
+    def __init__(self, knowledge: Knowledge):
+        self.knowledge = knowledge
+        self.analyzer = Analyzer(knowledge.lexicon)
+        self.intents = IntentDetector(knowledge.lexicon, self.analyzer)
+        self.index = SearchIndex(knowledge.services, self.analyzer)
+
+    def understand(self, text: str, current_service: str | None = None) -> Understanding:
+        """Decides what a message asks and about which service; `current_service` is the id of the card
+        the citizen is looking at, used for follow-ups like «هزینه‌اش چقدره؟»."""
+        analysis = self.analyzer.analyze(text)
+        tokens = analysis.tokens
+        intent_result: IntentResult = self.intents.detect(tokens)
+        intent = intent_result.intent
+        code = _tracking_code(tokens)
+        if code is not None:
+            intent = "track"
+        candidates, content_count = self.index.rank(tokens, intent_result.cue_positions)
+        if code is not None:
+            content_count = 0
+        decision = _decide(candidates, content_count)
+        # Cue words that are part of the matched service's own name are not a question
+        # («دوره آموزش آیین‌نامه‌ها» names a service; it does not ask for its laws).
+        while (
+            decision.match is not None
+            and intent_result.intent is not None
+            and self.index.names_contain(decision.candidates[0].service, tokens, intent_result.positions[intent_result.intent])
+        ):
+            intent_result = intent_result.without(intent_result.intent)
+        if code is None:
+            intent = intent_result.intent
+        hint = self.knowledge.get(current_service) if current_service else None
+        service = decision.match
+        used_hint = False
+        if hint is not None and intent is not None and intent not in ("greeting", "thanks", "help", "track"):
+            if decision.kind == "empty" or (
+                decision.kind in ("choice", "none")
+                and (not decision.candidates or any(c.service.id == hint.id for c in decision.candidates))
+            ):
+                service, used_hint = hint, True
+        content_words = tuple(
+            t for i, t in enumerate(tokens)
+            if t not in self.analyzer.stopwords and i not in intent_result.cue_positions
+        )
+        return Understanding(
+            query=text,
+            normalized=analysis.normalized,
+            intent=intent,
+            decision=decision,
+            service=service,
+            tracking_code=code,
+            used_hint=used_hint,
+            content_words=content_words,
+        )
+
+
+def _decide(candidates: list[Candidate], content_count: int) -> Decision:
+    if content_count == 0:
+        return Decision("empty", tuple(candidates[:MAX_CHOICES]) if candidates else ())
+    if not candidates:
+        return Decision("none")
+    top = candidates[0]
+    second = candidates[1] if len(candidates) > 1 else None
+    if (
+        top.coverage >= CONFIDENT_COVERAGE
+        and top.score >= CONFIDENT_SCORE
+        and (
+            second is None
+            or top.score >= second.score * CONFIDENT_MARGIN
+            or top.coverage >= second.coverage + 0.25
+        )
+    ):
+        return Decision("match", tuple(candidates[:MAX_CHOICES]))
+    if top.coverage >= CHOICE_COVERAGE:
+        close = [c for c in candidates if c.score >= top.score * CHOICE_RATIO and c.coverage >= CHOICE_COVERAGE]
+        return Decision("choice", tuple(close[:MAX_CHOICES]))
+    suggestions = [c for c in candidates if c.coverage >= SUGGEST_COVERAGE]
+    return Decision("none", tuple(suggestions[:3]))
+
+
+def _tracking_code(tokens: tuple[str, ...]) -> str | None:
+    """A long number in the message is read as a tracking code (10 to 24 digits, spaces allowed)."""
+    digits = "".join(only_digits(t) for t in tokens if only_digits(t) == t)
+    if 10 <= len(digits) <= 24 and sum(1 for t in tokens if t.isdigit()) >= 1:
+        return digits
+    return None
+
+
+def _fields(service: Service) -> list[tuple[str, list[str]]]:
+    faq = [f.question for f in service.faq]
+    return [
+        ("title", [service.title]),
+        ("aliases", list(service.aliases)),
+        ("system_name", [service.system_name] if service.system_name else []),
+        ("provider", [service.provider]),
+        ("parent_agency", [service.parent_agency] if service.parent_agency else []),
+        ("audience", [service.audience] if service.audience else []),
+        ("faq", faq),
+        ("steps", list(service.steps)),
+        ("description", [service.description] if service.description else []),
+        ("documents", list(service.documents)),
+        ("laws", list(service.laws)),
+    ]
+
+
+def _put(target: dict[int, float], doc: int, weight: float) -> None:
+    if weight > target.get(doc, 0.0):
+        target[doc] = weight
+
+
+def _joins(tokens: list[str]) -> Iterable[str]:
+    for n in (2, 3):
+        for i in range(len(tokens) - n + 1):
+            yield "".join(tokens[i : i + n])
+
+
+def _deletions(key: str) -> Iterable[str]:
+    return {key[:i] + key[i + 1 :] for i in range(len(key))}
+
+
+def _splits(key: str) -> Iterable[tuple[str, str]]:
+    for i in range(2, len(key) - 1):
+        yield key[:i], key[i:]

@@ -1,0 +1,134 @@
+"""Persian text normalization for search: the same analysis runs on the catalogue and on the citizen's words.
+
+hazm's Normalizer fixes what is written (Arabic ي/ك, spacing around affixes, half-spaces); the match key then
+folds what still differs between two ways of typing one word: half-space vs space vs nothing, ة/ه, the alef
+forms, hamza seats, diacritics, kashida and digit scripts. The lexicon then maps colloquial forms to written
+ones and synonyms to one term. Stemming is deliberately light (hazm's Stemmer turns خدمات into خد).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.knowledge import Lexicon
+from bot.persian import strip_invisibles, to_latin_digits
+
+ZWNJ = "\u200c"
+
+# Letters folded for the match key; the first column is what citizens (or Arabic keyboards) type.
+_FOLD = str.maketrans(
+    {
+        "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه",
+        "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ؤ": "و", "ء": None, "ـ": None,
+        ZWNJ: " ", "\u200d": None, "\u00a0": " ",
+    }
+)
+_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed]")
+_NON_WORD = re.compile(r"[^\w\s]|_", re.UNICODE)
+
+# Letters that sound alike in Persian and are confused when typing: folded only for the fuzzy key.
+_PHONETIC = str.maketrans({"ص": "س", "ث": "س", "ذ": "ز", "ض": "ز", "ظ": "ز", "ط": "ت", "ح": "ه", "غ": "ق"})
+
+MAX_QUERY_CHARS = 300
+
+
+@lru_cache(maxsize=1)
+def _hazm_normalizer():
+    from hazm import Normalizer
+
+    return Normalizer()
+
+
+def clean(text: str) -> str:
+    """Drops invisible and control characters and squeezes whitespace: safe to show, log and search."""
+    return " ".join(strip_invisibles(text).split())
+
+
+def normalize(text: str) -> str:
+    """The citizen's text as hazm writes it (standard letters, half-spaces, Persian digits)."""
+    text = clean(text)[:MAX_QUERY_CHARS]
+    if not text:
+        return ""
+    return _hazm_normalizer().normalize(text)
+
+
+def fold(text: str) -> str:
+    """The match key of a text: folded letters, Latin digits, no punctuation, single spaces, lowercase."""
+    text = to_latin_digits(text).translate(_FOLD)
+    text = _DIACRITICS.sub("", text)
+    text = _NON_WORD.sub(" ", text)
+    return " ".join(text.lower().split())
+
+
+def phonetic(token: str) -> str:
+    """A token with commonly confused letters merged (س/ص/ث, ز/ذ/ض/ظ, ت/ط, ه/ح, ق/غ)."""
+    return token.translate(_PHONETIC)
+
+
+_SUFFIXES = (("هایی", 6), ("های", 5), ("ها", 4), ("یان", 6), ("ان", 6), ("ات", 6), ("ی", 5))
+
+
+def stem(token: str) -> str:
+    """A light, conservative suffix strip (plural ها/ان/ات, adjectival ی) for a secondary match key."""
+    for suffix, min_len in _SUFFIXES:
+        if len(token) >= min_len and token.endswith(suffix):
+            return token[: -len(suffix)]
+    return token
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A text as search sees it."""
+
+    normalized: str
+    tokens: tuple[str, ...]
+
+
+class Analyzer:
+    """Applies the lexicon (colloquial forms, synonyms) on top of folding; one instance per knowledge load."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.colloquial: dict[str, tuple[str, ...]] = {}
+        for spoken, written in lexicon.colloquial.items():
+            key = fold(normalize(spoken))
+            if key and " " not in key:
+                self.colloquial[key] = tuple(fold(normalize(written)).split())
+        self.phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for entry in lexicon.synonyms:
+            term = tuple(self._base_tokens(normalize(entry.term)))
+            for variant in entry.variants:
+                v = tuple(self._base_tokens(normalize(variant)))
+                if v and v != term:
+                    self.phrases[v] = term
+        self.max_phrase = max((len(p) for p in self.phrases), default=1)
+        self.stopwords = frozenset(t for w in lexicon.stopwords for t in self._base_tokens(normalize(w)))
+
+    def _base_tokens(self, text: str) -> list[str]:
+        out: list[str] = []
+        for tok in fold(text).split():
+            out.extend(self.colloquial.get(tok, (tok,)))
+        return out
+
+    def tokens(self, text: str) -> tuple[str, ...]:
+        """Folded tokens with colloquial forms written out and synonyms replaced by their term."""
+        base = self._base_tokens(text)
+        out: list[str] = []
+        i = 0
+        while i < len(base):
+            for n in range(min(self.max_phrase, len(base) - i), 0, -1):
+                repl = self.phrases.get(tuple(base[i : i + n]))
+                if repl is not None:
+                    out.extend(repl)
+                    i += n
+                    break
+            else:
+                out.append(base[i])
+                i += 1
+        return tuple(out)
+
+    def analyze(self, text: str) -> Analysis:
+        """Normalizes a citizen's text and returns its tokens."""
+        normalized = normalize(text)
+        return Analysis(normalized=normalized, tokens=self.tokens(normalized))

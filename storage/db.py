@@ -1,0 +1,287 @@
+"""The one owner of the SQLite connection: opening, migrations, write transactions, error translation.
+
+Usage::
+
+    db = await Database.open("data/bot.db")
+    try:
+        created = await db.requests.create(...)
+    finally:
+        await db.close()
+
+or, equivalently, ``async with await Database.open(path) as db: ...``. Closing matters: aiosqlite runs
+the connection on a thread that keeps the process alive until the connection is closed.
+
+Handlers use the repositories (``db.requests``, ``db.drafts``, ``db.chats``, ``db.log``, ``db.lookups``)
+and never see SQL. The repositories use ``db.write()``, ``db.fetchall()`` and ``db.fetchone()``.
+
+One connection is shared by every coroutine. Its statements run one at a time on aiosqlite's thread, but
+a transaction spans several awaits, so write transactions are serialized by an ``asyncio.Lock``: without it
+a second coroutine's statements would land inside the first one's transaction (and be rolled back with
+it). Reads take no lock; the price is that a read made while a write transaction is open sees that
+transaction's uncommitted rows. Other processes (an admin script) are kept out by SQLite's own locking,
+with ``busy_timeout`` as the patience.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Self
+
+import aiosqlite
+
+from storage.chats import ChatsRepo
+from storage.drafts import DraftsRepo
+from storage.log import LogRepo
+from storage.lookups import LookupLimiter
+from storage.requests import RequestsRepo
+
+Clock = Callable[[], _dt.datetime]
+
+# Primary result codes (https://www.sqlite.org/rescode.html) that mean "the database cannot be used right
+# now", as opposed to a bug in our SQL: the citizen should be told to try again, not shown a crash.
+_UNAVAILABLE_CODES = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_PROTOCOL,
+    sqlite3.SQLITE_NOTADB,
+    sqlite3.SQLITE_CORRUPT,
+}
+_UNAVAILABLE_WORDS = ("database is locked", "readonly", "disk i/o", "unable to open", "disk is full")
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
+
+
+class StorageUnavailable(Exception):
+    """The database is locked, read-only, full or failing: nothing was saved, the same action may work later.
+
+    Handlers catch this one exception to tell the citizen to try again; anything else from storage is a bug.
+    """
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    if not isinstance(exc, sqlite3.DatabaseError) or isinstance(
+        exc, sqlite3.IntegrityError | sqlite3.ProgrammingError
+    ):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and (code & 0xFF) in _UNAVAILABLE_CODES:
+        return True
+    message = str(exc).lower()
+    return any(word in message for word in _UNAVAILABLE_WORDS)
+
+
+def _unavailable(exc: BaseException) -> StorageUnavailable:
+    return StorageUnavailable(f"database unavailable: {exc}")
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations() -> list[Migration]:
+    """The migration files in version order; a gap or a repeated number is an error, not a silent skip."""
+    found: list[Migration] = []
+    for entry in resources.files("storage").joinpath("migrations").iterdir():
+        m = _MIGRATION_NAME.match(entry.name)
+        if m:
+            found.append(Migration(int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda mig: mig.version)
+    expected = list(range(1, len(found) + 1))
+    if [mig.version for mig in found] != expected:
+        names = ", ".join(mig.name for mig in found)
+        raise RuntimeError(f"migrations must be numbered 0001, 0002, ... without gaps; found: {names}")
+    return found
+
+
+def _utc_now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.UTC)
+
+
+class Database:
+    """An open database with its repositories; create it with ``await Database.open(path)``."""
+
+    requests: RequestsRepo
+    drafts: DraftsRepo
+    chats: ChatsRepo
+    log: LogRepo
+    lookups: LookupLimiter
+
+    def __init__(self, conn: aiosqlite.Connection, path: str, clock: Clock) -> None:
+        self._conn = conn
+        self.path = path
+        self._clock = clock
+        self._write_lock = asyncio.Lock()
+        self._writer: asyncio.Task[Any] | None = None
+        self.requests = RequestsRepo(self)
+        self.drafts = DraftsRepo(self)
+        self.chats = ChatsRepo(self)
+        self.log = LogRepo(self)
+        self.lookups = LookupLimiter(self)
+
+    # -- life cycle ----------------------------------------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        clock: Clock | None = None,
+        busy_timeout_ms: int = 5000,
+        migrations: Iterable[Migration] | None = None,
+    ) -> Self:
+        """Opens (creating it and its folder if needed) and migrates the database at `path`.
+
+        `read_only` opens the file without write access (reports, or a copy taken for inspection); a write
+        then raises StorageUnavailable, as it would on a disk remounted read-only. `clock` returns an aware
+        datetime and replaces the wall clock in tests. Raises StorageUnavailable if the file cannot be
+        opened or migrated.
+        """
+        path = Path(path)
+        if read_only:
+            target, uri = f"{path.resolve().as_uri()}?mode=ro", True
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            target, uri = str(path), False
+        try:
+            # autocommit=True: sqlite3 opens no transaction behind our back and executescript() does not
+            # commit one; every BEGIN/COMMIT/ROLLBACK is ours, in write().
+            conn = await aiosqlite.connect(target, uri=uri, autocommit=True)
+        except sqlite3.Error as exc:
+            raise _unavailable(exc) from exc
+        conn.row_factory = sqlite3.Row
+        db = cls(conn, str(path), clock or _utc_now)
+        try:
+            await db._configure(busy_timeout_ms, read_only)
+            await db._migrate(list(migrations) if migrations is not None else load_migrations())
+        except BaseException as exc:
+            await conn.close()
+            if _is_unavailable(exc):
+                raise _unavailable(exc) from exc
+            raise
+        return db
+
+    async def _configure(self, busy_timeout_ms: int, read_only: bool) -> None:
+        # busy_timeout first: switching to WAL needs a lock another process may hold for a moment.
+        await self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        if not read_only:
+            # WAL lets readers (an admin report) run while the bot writes; NORMAL is durable across an
+            # application crash and loses at most the last commits on power loss, which WAL keeps consistent.
+            await self._conn.execute("PRAGMA journal_mode = WAL")
+            await self._conn.execute("PRAGMA synchronous = NORMAL")
+        await self._conn.execute("PRAGMA foreign_keys = ON")
+
+    async def _migrate(self, migrations: list[Migration]) -> None:
+        latest = migrations[-1].version if migrations else 0
+        current = await self.schema_version()
+        if current > latest:
+            raise RuntimeError(
+                f"{self.path} has schema version {current}, newer than this code knows ({latest}); "
+                "refusing to run an older bot on a newer database"
+            )
+        for migration in migrations:
+            if migration.version <= current:
+                continue
+            async with self.write() as conn:
+                # Another process may have migrated while we waited for the write lock.
+                rows = await conn.execute_fetchall("PRAGMA user_version")
+                if rows[0][0] >= migration.version:
+                    continue
+                await conn.executescript(migration.sql)
+                await conn.execute(f"PRAGMA user_version = {migration.version}")
+
+    async def close(self) -> None:
+        """Waits for the write in progress, then closes the connection and stops its thread."""
+        async with self._write_lock:
+            await self._conn.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # -- for the repositories ------------------------------------------------------------------------------
+
+    def now(self) -> _dt.datetime:
+        """The current time (aware, UTC) by the clock given at open; repositories use nothing else."""
+        return self._clock().astimezone(_dt.UTC)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``): committed if the block ends, rolled back if it raises.
+
+        IMMEDIATE takes SQLite's write lock at the start, so a read-then-write inside the block cannot be
+        overtaken by another process. The asyncio lock keeps other coroutines' writes out of the block.
+        Opening a second write() inside the first would wait for itself forever, so it raises instead.
+        SQLite errors meaning "unavailable" come out as StorageUnavailable, after the rollback.
+        """
+        task = asyncio.current_task()
+        if task is not None and self._writer is task:
+            raise RuntimeError("write() is already open in this task: do the work in the same transaction")
+        async with self._write_lock:
+            self._writer = task
+            try:
+                try:
+                    await self._conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as exc:
+                    if _is_unavailable(exc):
+                        raise _unavailable(exc) from exc
+                    raise
+                try:
+                    yield self._conn
+                    await self._conn.execute("COMMIT")
+                except BaseException as exc:
+                    # Queued on the connection's thread even if this task is being cancelled, so the next
+                    # BEGIN never finds this transaction still open.
+                    # Some errors (disk full, I/O) have already rolled back: "no transaction is active" is fine.
+                    with suppress(sqlite3.Error):
+                        await self._conn.execute("ROLLBACK")
+                    if _is_unavailable(exc):
+                        raise _unavailable(exc) from exc
+                    raise
+            finally:
+                self._writer = None
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """All rows of a read; the statement is finished before returning, so nothing stays pending."""
+        try:
+            return list(await self._conn.execute_fetchall(sql, tuple(params)))
+        except sqlite3.Error as exc:
+            if _is_unavailable(exc):
+                raise _unavailable(exc) from exc
+            raise
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        """The first row of a read, or None."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    # -- for tests and health checks -----------------------------------------------------------------------
+
+    async def schema_version(self) -> int:
+        """The number of the last migration applied (``PRAGMA user_version``)."""
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def pragma(self, name: str) -> Any:
+        """The value of a read-only PRAGMA such as ``journal_mode`` or ``foreign_keys``."""
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"not a pragma name: {name!r}")
+        row = await self.fetchone(f"PRAGMA {name}")
+        return row[0] if row else None
