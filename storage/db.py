@@ -108,6 +108,14 @@ def load_migrations() -> list[Migration]:
     return found
 
 
+def _probe(target: str, uri: bool) -> None:
+    conn = sqlite3.connect(target, uri=uri)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    finally:
+        conn.close()
+
+
 def _utc_now() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC)
 
@@ -159,6 +167,10 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
             target, uri = str(path), False
         try:
+            # A file that cannot be opened is found out here, on a short-lived plain connection: when
+            # aiosqlite's own connect fails, its worker thread outlives the call and reports to a loop that
+            # may be gone.
+            await asyncio.to_thread(_probe, target, uri)
             # autocommit=True: sqlite3 opens no transaction behind our back and executescript() does not
             # commit one; every BEGIN/COMMIT/ROLLBACK is ours, in write().
             conn = await aiosqlite.connect(target, uri=uri, autocommit=True)
@@ -219,8 +231,12 @@ class Database:
     # -- for the repositories ------------------------------------------------------------------------------
 
     def now(self) -> _dt.datetime:
-        """The current time (aware, UTC) by the clock given at open; repositories use nothing else."""
-        return self._clock().astimezone(_dt.UTC)
+        """The current time (aware, UTC) by the clock given at open; repositories use nothing else.
+
+        Cut to milliseconds, the precision stored, so a value returned to a caller equals the one read back.
+        """
+        now = self._clock().astimezone(_dt.UTC)
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:

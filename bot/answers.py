@@ -1,0 +1,319 @@
+"""Answers composed from the card: the fact asked for, in Persian, or a plain "the card does not say".
+
+Nothing here invents a fact: every sentence either quotes a field of the card or says the field is empty
+and where to ask instead.
+"""
+
+from __future__ import annotations
+
+from bot import texts as T
+from bot.knowledge import (
+    IN_PERSON_REASONS,
+    PERIODS,
+    SERVICE_TYPES,
+    STAGES,
+    Service,
+)
+from bot.persian import format_rials, to_persian_digits
+from bot.reply import Button, Reply, bold
+from bot.search import Candidate, Understanding
+
+FACT_INTENTS = ("documents", "cost", "duration", "website", "steps", "provider", "laws", "audience", "in_person")
+SUMMARY_CHARS = 280
+
+
+def cb_service(service_id: str) -> str:
+    """Callback data that opens a service card."""
+    return f"s:{service_id}"
+
+
+def cb_fact(service_id: str, intent: str) -> str:
+    """Callback data that asks one section of a card."""
+    return f"i:{service_id}:{intent}"
+
+
+def cb_register(service_id: str) -> str:
+    """Callback data that starts registration for a service."""
+    return f"r:{service_id}"
+
+
+def card_buttons(service: Service) -> tuple[tuple[Button, ...], ...]:
+    """The section buttons under a service card."""
+    sid = service.id
+    rows = [
+        (Button(T.BTN_DOCUMENTS, cb_fact(sid, "documents")), Button(T.BTN_COST, cb_fact(sid, "cost"))),
+        (Button(T.BTN_DURATION, cb_fact(sid, "duration")), Button(T.BTN_STEPS, cb_fact(sid, "steps"))),
+        (Button(T.BTN_WEBSITE, cb_fact(sid, "website")), Button(T.BTN_CONTACT, cb_fact(sid, "provider"))),
+    ]
+    extra = []
+    if service.laws:
+        extra.append(Button(T.BTN_LAWS, cb_fact(sid, "laws")))
+    if service.audience or service.service_types:
+        extra.append(Button(T.BTN_AUDIENCE, cb_fact(sid, "audience")))
+    if extra:
+        rows.append(tuple(extra))
+    if service.registration is None or service.registration.enabled:
+        rows.append((Button(T.BTN_REGISTER, cb_register(sid)),))
+    return tuple(rows)
+
+
+def fact_buttons(service: Service, intent: str) -> tuple[tuple[Button, ...], ...]:
+    """Under an answer: a link to the site if there is one, back to the card, and register."""
+    rows: list[tuple[Button, ...]] = []
+    if intent == "website" and service.websites:
+        rows.append((Button(T.BTN_OPEN_SITE, url=str(service.websites[0])),))
+    row = [Button(T.BTN_CARD, cb_service(service.id))]
+    if service.registration is None or service.registration.enabled:
+        row.append(Button(T.BTN_REGISTER, cb_register(service.id)))
+    rows.append(tuple(row))
+    return tuple(rows)
+
+
+def service_card(service: Service) -> Reply:
+    """A compact summary of a service, with a button for each section."""
+    lines = [bold(service.title)]
+    provider = T.CARD_PROVIDER.format(provider=service.provider)
+    if service.parent_agency and service.parent_agency != service.provider:
+        provider += T.CARD_PARENT.format(parent=service.parent_agency)
+    lines.append(provider)
+    if service.description:
+        lines.append("")
+        lines.append(_shorten(service.description, SUMMARY_CHARS))
+    lines.append("")
+    if service.costs is not None:
+        lines.append(T.CARD_COST.format(cost=_cost_summary(service)))
+    if service.duration:
+        lines.append(T.CARD_DURATION.format(duration=to_persian_digits(service.duration)))
+    if service.websites:
+        lines.append(T.CARD_WEBSITE.format(url=str(service.websites[0])))
+    lines.append("")
+    lines.append(T.CARD_ASK)
+    return Reply(_join(lines), card_buttons(service), meta={"service": service.id, "intent": None})
+
+
+def fact(service: Service, intent: str) -> Reply:
+    """The specific fact asked for, or a plain statement that the card is silent and where to ask."""
+    composer = _COMPOSERS.get(intent)
+    if composer is None:
+        return service_card(service)
+    lines = composer(service)
+    if not lines:
+        lines = [T.NOT_STATED.format(what=T.WHAT[intent]), where_to_ask(service)]
+    return Reply(_join(lines), fact_buttons(service, intent), meta={"service": service.id, "intent": intent})
+
+
+def where_to_ask(service: Service) -> str:
+    """Where a citizen can learn what the card does not say."""
+    if service.websites:
+        return T.WHERE_TO_ASK_SITE.format(url=str(service.websites[0]))
+    contact = service.contact
+    if contact and contact.phone:
+        return T.WHERE_TO_ASK_CONTACT.format(contact=f"{contact.unit or service.provider} ({to_persian_digits(contact.phone)})")
+    return T.WHERE_TO_ASK_AGENCY.format(provider=service.provider)
+
+
+def choice(candidates: tuple[Candidate, ...]) -> Reply:
+    """A short choice among close candidates, as buttons."""
+    buttons = tuple((Button(_shorten(c.service.title, 60), cb_service(c.service.id)),) for c in candidates)
+    return Reply(T.CHOICE, buttons, meta={"outcome": "choice"})
+
+
+def not_found(query: str, suggestions: tuple[Candidate, ...]) -> Reply:
+    """An honest "not found", with the nearest services (if any) and where to ask a person."""
+    lines = [T.NOT_FOUND.format(query=_shorten(query, 60))]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if suggestions:
+        lines.append(T.NOT_FOUND_SUGGEST)
+        buttons = tuple((Button(_shorten(c.service.title, 60), cb_service(c.service.id)),) for c in suggestions)
+    lines.append("")
+    lines.append(T.NOT_FOUND_HINT)
+    return Reply(_join(lines), buttons, meta={"outcome": "none"})
+
+
+def respond(u: Understanding) -> Reply:
+    """The reply to one understood message (registration and tracking are handled by the bot)."""
+    if u.service is not None:
+        if u.intent in FACT_INTENTS:
+            return fact(u.service, u.intent)
+        return service_card(u.service)
+    if u.decision.kind == "choice":
+        return choice(u.decision.candidates)
+    if u.decision.kind == "none":
+        return not_found(u.normalized or u.query, u.decision.candidates)
+    # Nothing to search for: small talk, or a question without a service.
+    if u.intent == "greeting":
+        return Reply(T.GREETING)
+    if u.intent == "thanks":
+        return Reply(T.THANKS)
+    if u.intent == "help":
+        return Reply(T.HELP.format(title=bold(T.HELP_TITLE)))
+    if u.intent in FACT_INTENTS:
+        return Reply(T.ASK_WHICH_SERVICE.format(what=T.WHAT[u.intent]))
+    if not u.normalized:
+        return Reply(T.EMPTY_TEXT)
+    return not_found(u.normalized, ())
+
+
+# ------------------------------------------------------------------------------------------ composers
+
+
+def _documents(s: Service) -> list[str]:
+    if not s.documents:
+        return []
+    return [T.DOCUMENTS_TITLE.format(title=bold(s.title)), *_numbered(s.documents)]
+
+
+def _cost(s: Service) -> list[str]:
+    if s.costs is None:
+        return []
+    lines = [T.COST_TITLE.format(title=bold(s.title))]
+    if s.is_free:
+        lines.append(T.COST_FREE)
+        return lines
+    for c in s.costs:
+        lines.append(
+            T.COST_ITEM.format(
+                amount=format_rials(c.amount),
+                purpose=T.COST_PURPOSE.format(purpose=to_persian_digits(c.purpose)) if c.purpose else "",
+                electronic=T.COST_ELECTRONIC if c.electronic else "",
+            )
+        )
+        if c.bank_account:
+            lines.append(T.COST_ACCOUNT.format(account=to_persian_digits(c.bank_account)))
+    return lines
+
+
+def _duration(s: Service) -> list[str]:
+    if not s.duration:
+        return []
+    lines = [T.DURATION_TITLE.format(title=bold(s.title), duration=to_persian_digits(s.duration))]
+    freq = _frequency(s)
+    if freq:
+        lines.append(T.FREQUENCY.format(frequency=freq))
+    return lines
+
+
+def _website(s: Service) -> list[str]:
+    if not s.websites:
+        return [T.SYSTEM_NAME.format(name=s.system_name), where_to_ask(s)] if s.system_name else []
+    lines = [T.WEBSITE_TITLE.format(title=bold(s.title)), *(f"🌐 {u}" for u in s.websites)]
+    if s.system_name:
+        lines.append(T.SYSTEM_NAME.format(name=s.system_name))
+    return lines
+
+
+def _steps(s: Service) -> list[str]:
+    if not s.steps:
+        return []
+    return [T.STEPS_TITLE.format(title=bold(s.title)), *_numbered(s.steps)]
+
+
+def _provider(s: Service) -> list[str]:
+    lines = [T.PROVIDER_TITLE.format(title=bold(s.title), provider=s.provider)]
+    if s.parent_agency and s.parent_agency != s.provider:
+        lines.append(T.PROVIDER_PARENT.format(parent=s.parent_agency))
+    c = s.contact
+    if c:
+        if c.unit:
+            lines.append(T.CONTACT_UNIT.format(unit=c.unit))
+        if c.phone:
+            lines.append(T.CONTACT_PHONE.format(phone=to_persian_digits(c.phone)))
+        if c.email:
+            lines.append(T.CONTACT_EMAIL.format(email=c.email))
+        if c.address:
+            lines.append(T.CONTACT_ADDRESS.format(address=c.address))
+    if not (c and (c.phone or c.email or c.address)):
+        lines.append(where_to_ask(s) if s.websites else "")
+    return [line for line in lines if line]
+
+
+def _laws(s: Service) -> list[str]:
+    if not s.laws:
+        return []
+    return [T.LAWS_TITLE.format(title=bold(s.title)), *_numbered(s.laws)]
+
+
+def _audience(s: Service) -> list[str]:
+    if not (s.audience or s.service_types):
+        return []
+    lines = [T.AUDIENCE_TITLE.format(title=bold(s.title))]
+    if s.audience:
+        lines.append(T.AUDIENCE_TEXT.format(audience=s.audience))
+    if s.service_types:
+        lines.append(T.AUDIENCE_TYPES.format(types="، ".join(SERVICE_TYPES[t] for t in s.service_types)))
+    return lines
+
+
+def _in_person(s: Service) -> list[str]:
+    stages = []
+    if s.delivery:
+        for key, label in STAGES.items():
+            stage = getattr(s.delivery, key)
+            if stage and (stage.in_person_reasons or stage.in_person_note):
+                reasons = [IN_PERSON_REASONS[r] for r in stage.in_person_reasons if r != "other"]
+                if stage.in_person_note:
+                    reasons.append(stage.in_person_note)
+                stages.append(T.IN_PERSON_STAGE.format(stage=label, reasons="، ".join(reasons)))
+    if s.in_person_visits is None and not stages:
+        return []
+    lines = [T.IN_PERSON_TITLE.format(title=bold(s.title))]
+    if s.in_person_visits == 0:
+        lines.append(T.IN_PERSON_NONE)
+    elif s.in_person_visits is not None:
+        lines.append(T.IN_PERSON_COUNT.format(count=to_persian_digits(s.in_person_visits)))
+    lines.extend(stages)
+    return lines
+
+
+_COMPOSERS = {
+    "documents": _documents,
+    "cost": _cost,
+    "duration": _duration,
+    "website": _website,
+    "steps": _steps,
+    "provider": _provider,
+    "laws": _laws,
+    "audience": _audience,
+    "in_person": _in_person,
+}
+
+
+def _frequency(s: Service) -> str:
+    f = s.frequency
+    if f is None:
+        return ""
+    if f.once_forever:
+        return "یک بار برای همیشه"
+    period = PERIODS.get(f.period or "", "")
+    if f.times and period:
+        return f"{to_persian_digits(f.times)} بار در {period}"
+    if f.times:
+        return f"{to_persian_digits(f.times)} بار"
+    if f.continuous and period:
+        return f"به‌طور مداوم در طول {period}"
+    return f.note or ""
+
+
+def _cost_summary(s: Service) -> str:
+    if s.is_free:
+        return "رایگان"
+    assert s.costs is not None
+    return "، ".join(format_rials(c.amount) for c in s.costs)
+
+
+def _numbered(items: list[str]) -> list[str]:
+    return [f"{to_persian_digits(i)}. {to_persian_digits(item)}" for i, item in enumerate(items, 1)]
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _join(lines: list[str]) -> str:
+    text = "\n".join(lines)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip()
+
+

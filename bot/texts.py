@@ -1,0 +1,136 @@
+"""Every sentence the bot says, in one place, so wording can be reviewed and changed without reading code.
+
+Values are filled with str.format; numbers must already be in Persian digits (bot.persian).
+"""
+
+BOT_NAME = "دستیار خدمات دولتی"
+
+WELCOME = (
+    "سلام {name}! 👋\n"
+    "من دستیار خدمات دولتی هستم. می‌توانم خدمتی را که دنبالش هستید پیدا کنم، مدارک، هزینه، مدت و مراحل آن "
+    "را بگویم، برایتان ثبت‌نام کنم و کد رهگیری بدهم.\n\n"
+    "کافی است نام خدمت یا سؤالتان را بنویسید؛ مثلاً:\n"
+    "• مدارک لازم برای وام کارا چیه؟\n"
+    "• ثبت‌نام دوره فنی و حرفه‌ای\n"
+    "یا از دکمه‌های زیر استفاده کنید."
+)
+HELP = (
+    "{title}\n"
+    "• نام خدمت یا موضوع را بنویسید (مثلاً «طرح کارا» یا «دوره مهارتی»).\n"
+    "• درباره خدمتی که می‌بینید بپرسید: «مدارکش چیه؟»، «هزینه‌اش چقدره؟»، «چقدر طول می‌کشه؟»، "
+    "«سایتش چیه؟»، «مراحلش چیه؟»\n"
+    "• برای ثبت‌نام دکمه «ثبت‌نام» را بزنید یا بنویسید «می‌خواهم ثبت‌نام کنم».\n"
+    "• برای پیگیری، کد رهگیری را بفرستید.\n"
+    "• هر وقت خواستید از کاری منصرف شوید: /cancel\n"
+    "• بازگشت به منوی اصلی: /start"
+)
+HELP_TITLE = "راهنما"
+THANKS = "خواهش می‌کنم 🌷 اگر سؤال دیگری دارید بپرسید."
+GREETING = "سلام، وقت بخیر! نام خدمت یا سؤالتان را بنویسید تا کمکتان کنم."
+
+# Main menu
+MENU_SEARCH = "🔎 جست‌وجوی خدمت"
+MENU_BY_AGENCY = "🏛 خدمات بر اساس دستگاه"
+MENU_BY_EVENT = "📅 بر اساس رویداد زندگی"
+MENU_BY_TYPE = "👥 بر اساس نوع خدمت"
+MENU_TRACK = "📌 پیگیری درخواست"
+MENU_HELP = "❓ راهنما"
+SEARCH_PROMPT = "نام خدمت یا موضوع آن را بنویسید؛ مثلاً «وام کارا» یا «دوره فنی و حرفه‌ای»."
+TRACK_PROMPT = "کد رهگیری درخواستتان را بفرستید (با هر نوع رقمی)."
+BROWSE_AGENCIES = "دستگاه را انتخاب کنید:"
+BROWSE_EVENTS = "رویداد زندگی را انتخاب کنید:"
+BROWSE_TYPES = "نوع خدمت را انتخاب کنید:"
+BROWSE_SERVICES = "خدمات «{group}»:"
+BROWSE_EMPTY = "فعلاً خدمتی در این گروه ثبت نشده است."
+PAGE_NEXT = "بعدی ◀️"
+PAGE_PREV = "▶️ قبلی"
+PAGE_OF = "صفحه {page} از {pages}"
+BACK_TO_MENU = "🏠 منوی اصلی"
+
+# Service card
+CARD_PROVIDER = "🏛 دستگاه: {provider}"
+CARD_PARENT = " (زیرمجموعه {parent})"
+CARD_COST = "💰 هزینه: {cost}"
+CARD_DURATION = "⏱ مدت انجام: {duration}"
+CARD_WEBSITE = "🌐 نشانی: {url}"
+CARD_ASK = "چه چیزی را می‌خواهید بدانید؟"
+BTN_DOCUMENTS = "📄 مدارک لازم"
+BTN_COST = "💰 هزینه"
+BTN_DURATION = "⏱ مدت"
+BTN_STEPS = "🪜 مراحل"
+BTN_WEBSITE = "🌐 سایت"
+BTN_CONTACT = "☎️ تماس و دستگاه"
+BTN_LAWS = "⚖️ قوانین"
+BTN_AUDIENCE = "👥 چه کسانی"
+BTN_IN_PERSON = "🚶 مراجعه حضوری"
+BTN_REGISTER = "📝 ثبت‌نام"
+BTN_CARD = "↩️ خلاصه خدمت"
+BTN_OPEN_SITE = "باز کردن سایت"
+
+# Facts
+DOCUMENTS_TITLE = "مدارک لازم برای «{title}»:"
+COST_TITLE = "هزینه «{title}»:"
+COST_FREE = "این خدمت رایگان است."
+COST_ITEM = "• {amount}{purpose}{electronic}"
+COST_PURPOSE = " — بابت {purpose}"
+COST_ELECTRONIC = " (پرداخت الکترونیکی)"
+COST_ACCOUNT = "  شماره حساب: {account}"
+DURATION_TITLE = "مدت انجام «{title}»: {duration}"
+FREQUENCY = "تواتر: {frequency}"
+WEBSITE_TITLE = "نشانی اینترنتی «{title}»:"
+SYSTEM_NAME = "نام سامانه: {name}"
+STEPS_TITLE = "مراحل «{title}»:"
+PROVIDER_TITLE = "«{title}» را {provider} ارائه می‌دهد."
+PROVIDER_PARENT = "دستگاه مادر: {parent}"
+CONTACT_UNIT = "واحد مربوط: {unit}"
+CONTACT_PHONE = "☎️ تلفن: {phone}"
+CONTACT_EMAIL = "✉️ ایمیل: {email}"
+CONTACT_ADDRESS = "📍 نشانی: {address}"
+LAWS_TITLE = "قوانین و مقررات «{title}»:"
+AUDIENCE_TITLE = "«{title}» برای چه کسانی است:"
+AUDIENCE_TEXT = "مخاطبان: {audience}"
+AUDIENCE_TYPES = "نوع خدمت: {types}"
+IN_PERSON_TITLE = "مراجعه حضوری برای «{title}»:"
+IN_PERSON_COUNT = "تعداد مراجعه حضوری: {count} بار"
+IN_PERSON_NONE = "نیازی به مراجعه حضوری نیست."
+IN_PERSON_STAGE = "• در مرحله {stage}: {reasons}"
+RECIPIENTS = "تعداد خدمت‌گیرندگان: {count}"
+
+NOT_STATED = "شناسنامه این خدمت درباره {what} چیزی نگفته است."
+WHERE_TO_ASK_SITE = "برای اطلاع دقیق به {url} سر بزنید."
+WHERE_TO_ASK_CONTACT = "برای اطلاع دقیق با {contact} تماس بگیرید."
+WHERE_TO_ASK_AGENCY = "برای اطلاع دقیق از {provider} بپرسید."
+WHAT = {
+    "documents": "مدارک لازم",
+    "cost": "هزینه",
+    "duration": "مدت انجام",
+    "website": "نشانی اینترنتی",
+    "steps": "مراحل انجام",
+    "provider": "راه تماس",
+    "laws": "قوانین و مقررات",
+    "audience": "مخاطبان",
+    "in_person": "مراجعه حضوری",
+}
+
+# Search outcomes
+CHOICE = "چند خدمت به سؤال شما نزدیک است. منظورتان کدام است؟"
+NOT_FOUND = "متأسفانه خدمتی با «{query}» در فهرست خدمات من پیدا نکردم."
+NOT_FOUND_SUGGEST = "شاید منظورتان یکی از این‌ها باشد:"
+NOT_FOUND_HINT = (
+    "می‌توانید نام خدمت را طور دیگری بنویسید یا از منوی «خدمات بر اساس دستگاه» بگردید. "
+    "اگر خدمت مربوط به دستگاه دیگری است، بهتر است از درگاه یا تلفن همان دستگاه بپرسید."
+)
+ASK_WHICH_SERVICE = "درباره کدام خدمت می‌پرسید؟ نام خدمت را بنویسید تا {what} آن را بگویم."
+EMPTY_TEXT = "پیامتان خالی بود. نام خدمت یا سؤالتان را بنویسید."
+TOO_LONG = "پیامتان خیلی طولانی است. لطفاً سؤالتان را کوتاه‌تر (حداکثر {limit} نویسه) بنویسید."
+NON_TEXT = "فعلاً فقط پیام نوشتاری را می‌فهمم 🙏 لطفاً سؤالتان را بنویسید."
+EDITED = "پیام ویرایش‌شده را دریافت کردم؛ لطفاً سؤال تازه را به صورت پیام جدید بفرستید."
+STALE_BUTTON = "این دکمه دیگر معتبر نیست. لطفاً دوباره جست‌وجو کنید یا /start را بزنید."
+UNKNOWN_COMMAND = "این دستور را نمی‌شناسم. برای راهنما /help را بزنید."
+CANCELLED = "باشد، لغو شد. هر وقت خواستید دوباره بپرسید."
+NOTHING_TO_CANCEL = "کاری در جریان نبود. نام خدمت یا سؤالتان را بنویسید."
+ERROR = "متأسفانه خطایی پیش آمد و پیامتان انجام نشد. لطفاً چند لحظه دیگر دوباره تلاش کنید."
+BUSY = "سامانه الان شلوغ است؛ لطفاً چند ثانیه دیگر دوباره بفرستید."
+SLOW_DOWN = "پیام‌هایتان خیلی پشت سر هم می‌رسد؛ لطفاً کمی آهسته‌تر 🙏"
+REGISTER_SOON = "برای ثبت‌نام در «{title}» به {where} مراجعه کنید."
+TRACK_SOON = "پیگیری درخواست به‌زودی از همین‌جا ممکن می‌شود."

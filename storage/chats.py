@@ -1,0 +1,67 @@
+"""What each chat user is doing, kept across restarts: the service they are looking at and small extras.
+
+A user with no stored state gets an empty ChatState rather than None, so callers need no special case.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from storage._common import dumps, from_iso, loads, to_iso
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class ChatState:
+    platform: str
+    user_id: int
+    current_service: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    updated_at: _dt.datetime | None = None
+
+
+class ChatsRepo:
+    """Per-user chat state. Get it as ``db.chats``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, platform: str, user_id: int) -> ChatState:
+        """The user's state; empty (no service, no data) if nothing was stored yet."""
+        row = await self._db.fetchone(
+            "SELECT * FROM chat_state WHERE platform = ? AND user_id = ?", (platform, user_id)
+        )
+        if row is None:
+            return ChatState(platform, user_id)
+        return ChatState(
+            platform=platform,
+            user_id=user_id,
+            current_service=row["current_service"],
+            data=loads(row["data"], {}),
+            updated_at=from_iso(row["updated_at"]),
+        )
+
+    async def set_current_service(self, platform: str, user_id: int, service_id: str | None) -> None:
+        """Remembers the service the user is looking at (None: back to the main menu); data is kept."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                "INSERT INTO chat_state (platform, user_id, current_service, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (platform, user_id) DO UPDATE SET"
+                " current_service = excluded.current_service, updated_at = excluded.updated_at",
+                (platform, user_id, service_id, to_iso(self._db.now())),
+            )
+
+    async def set_data(self, platform: str, user_id: int, data: dict[str, Any]) -> None:
+        """Replaces the user's extra data as a whole (read it with get, change it, write it back)."""
+        payload = dumps(data)
+        async with self._db.write() as conn:
+            await conn.execute(
+                "INSERT INTO chat_state (platform, user_id, data, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (platform, user_id) DO UPDATE SET"
+                " data = excluded.data, updated_at = excluded.updated_at",
+                (platform, user_id, payload, to_iso(self._db.now())),
+            )

@@ -1,0 +1,89 @@
+"""Forms in progress, so a citizen who leaves in the middle of a registration finds it where they left it.
+
+One draft per chat user: starting another service's form replaces it. The form logic decides what `step`
+and `editing` mean; this module only keeps them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from storage._common import dumps, from_iso, loads, to_iso
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    platform: str
+    user_id: int
+    service_id: str
+    step: int
+    answers: dict[str, Any]
+    editing: str | None
+    updated_at: _dt.datetime
+
+
+class DraftsRepo:
+    """The draft form of each chat user. Get it as ``db.drafts``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def save(
+        self,
+        platform: str,
+        user_id: int,
+        service_id: str,
+        step: int,
+        answers: dict[str, Any],
+        editing: str | None = None,
+    ) -> Draft:
+        """Stores the whole draft (replacing any earlier one of this user) and returns it as stored."""
+        payload = dumps(answers)
+        now = self._db.now()
+        async with self._db.write() as conn:
+            await conn.execute(
+                "INSERT INTO drafts (platform, user_id, service_id, step, answers, editing, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (platform, user_id) DO UPDATE SET service_id = excluded.service_id,"
+                " step = excluded.step, answers = excluded.answers, editing = excluded.editing,"
+                " updated_at = excluded.updated_at",
+                (platform, user_id, service_id, step, payload, editing, to_iso(now)),
+            )
+        return Draft(platform, user_id, service_id, step, loads(payload, {}), editing, now)
+
+    async def get(self, platform: str, user_id: int) -> Draft | None:
+        """The user's draft, or None if they have no form in progress."""
+        row = await self._db.fetchone(
+            "SELECT * FROM drafts WHERE platform = ? AND user_id = ?", (platform, user_id)
+        )
+        if row is None:
+            return None
+        return Draft(
+            platform=row["platform"],
+            user_id=row["user_id"],
+            service_id=row["service_id"],
+            step=row["step"],
+            answers=loads(row["answers"], {}),
+            editing=row["editing"],
+            updated_at=from_iso(row["updated_at"]),  # type: ignore[arg-type]
+        )
+
+    async def delete(self, platform: str, user_id: int) -> bool:
+        """Drops the user's draft (sent or cancelled); False if there was none."""
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM drafts WHERE platform = ? AND user_id = ?", (platform, user_id)
+            )
+            return cursor.rowcount > 0
+
+    async def prune(self, older_than_days: float) -> int:
+        """Drops drafts untouched for that long, since they hold personal answers; returns how many."""
+        cutoff = to_iso(self._db.now() - _dt.timedelta(days=older_than_days))
+        async with self._db.write() as conn:
+            cursor = await conn.execute("DELETE FROM drafts WHERE updated_at < ?", (cutoff,))
+            return cursor.rowcount

@@ -1,0 +1,240 @@
+"""The message log: every message in and out, for statistics and for finding what the bot cannot answer.
+
+Text is masked (storage.masking) inside `add`, so no caller can forget to: national codes, mobile numbers
+and other long numbers never reach the table, while tracking codes stay readable. The `normalized` text
+(the query after the search's normalization) is masked too, and is what unanswered questions are grouped
+by, so "ساعت کاری" and "ساعت‌کاری؟" count as one question if the search treats them as one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from storage._common import from_iso, to_iso
+from storage.masking import mask_personal_data
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+Direction = Literal["in", "out"]
+
+# Iran has kept UTC+03:30 all year since 2022; statistics count days as the citizens live them.
+TEHRAN_OFFSET = _dt.timedelta(hours=3, minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    id: int
+    created_at: _dt.datetime
+    platform: str | None
+    user_id: int | None
+    chat_id: int | None
+    direction: str
+    text: str | None
+    intent: str | None
+    service_id: str | None
+    score: float | None
+    answered: bool | None
+    normalized: str | None
+    handling_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredQuestion:
+    """One group of unanswered questions: the normalized text, how often, when last, and one real wording."""
+
+    normalized: str
+    count: int
+    last_seen: _dt.datetime
+    example: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DayStats:
+    """One day (local time) of traffic; `answered` + `unanswered` may be less than `incoming` when some
+    incoming messages were not questions (button presses, form answers)."""
+
+    day: _dt.date
+    incoming: int
+    outgoing: int
+    answered: int
+    unanswered: int
+    users: int
+    avg_handling_ms: float | None
+
+
+def _entry(row: Any) -> LogEntry:
+    return LogEntry(
+        id=row["id"],
+        created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
+        platform=row["platform"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        direction=row["direction"],
+        text=row["text"],
+        intent=row["intent"],
+        service_id=row["service_id"],
+        score=row["score"],
+        answered=None if row["answered"] is None else bool(row["answered"]),
+        normalized=row["normalized"],
+        handling_ms=row["handling_ms"],
+    )
+
+
+class LogRepo:
+    """The message log. Get it as ``db.log``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(
+        self,
+        platform: str | None,
+        user_id: int | None,
+        chat_id: int | None,
+        direction: Direction,
+        text: str | None,
+        *,
+        intent: str | None = None,
+        service_id: str | None = None,
+        score: float | None = None,
+        answered: bool | None = None,
+        normalized: str | None = None,
+        handling_ms: float | None = None,
+    ) -> int:
+        """Stores one message with its personal numbers masked; returns its id.
+
+        `answered` is True when the bot gave a confident answer, False when it could not (those are the
+        questions admins review), None when the message was not a question.
+        """
+        if direction not in ("in", "out"):
+            raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO message_log (created_at, platform, user_id, chat_id, direction, text, intent,"
+                " service_id, score, answered, normalized, handling_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    to_iso(self._db.now()),
+                    platform,
+                    user_id,
+                    chat_id,
+                    direction,
+                    mask_personal_data(text) if text else text,
+                    intent,
+                    service_id,
+                    score,
+                    None if answered is None else int(answered),
+                    mask_personal_data(normalized) if normalized else normalized,
+                    handling_ms,
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def query(
+        self,
+        user_id: int | None = None,
+        since: _dt.datetime | None = None,
+        until: _dt.datetime | None = None,
+        service_id: str | None = None,
+        unanswered_only: bool = False,
+        limit: int = 100,
+        *,
+        platform: str | None = None,
+    ) -> list[LogEntry]:
+        """Log entries, newest first, filtered by any combination of user, time range and service.
+
+        `since` is inclusive and `until` exclusive (aware datetimes); `unanswered_only` keeps the incoming
+        questions the bot could not answer.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        if user_id is not None:
+            where.append("user_id = ?")
+            params.append(user_id)
+        if platform is not None:
+            where.append("platform = ?")
+            params.append(platform)
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(to_iso(since))
+        if until is not None:
+            where.append("created_at < ?")
+            params.append(to_iso(until))
+        if service_id is not None:
+            where.append("service_id = ?")
+            params.append(service_id)
+        if unanswered_only:
+            where.append("direction = 'in' AND answered = 0")
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = await self._db.fetchall(
+            f"SELECT * FROM message_log {clause} ORDER BY created_at DESC, id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [_entry(row) for row in rows]
+
+    async def unanswered(self, limit: int = 20, since: _dt.datetime | None = None) -> list[UnansweredQuestion]:
+        """The questions the bot could not answer, grouped by normalized text, most frequent first.
+
+        This is the admins' to-do list for the knowledge base. Messages logged without a normalized text
+        are grouped by their text.
+        """
+        # SQLite takes the bare column `text` from the row that holds MAX(created_at): the latest wording.
+        rows = await self._db.fetchall(
+            "SELECT COALESCE(normalized, text, '') AS question, COUNT(*) AS n,"
+            " MAX(created_at) AS last_seen, text"
+            " FROM message_log WHERE direction = 'in' AND answered = 0 AND created_at >= ?"
+            " GROUP BY question ORDER BY n DESC, last_seen DESC LIMIT ?",
+            (to_iso(since) if since else "", limit),
+        )
+        return [
+            UnansweredQuestion(row["question"], row["n"], from_iso(row["last_seen"]), row["text"])  # type: ignore[arg-type]
+            for row in rows
+        ]
+
+    async def prune(self, older_than_days: float) -> int:
+        """Deletes entries older than that many days (the retention promised to citizens); returns how many."""
+        cutoff = to_iso(self._db.now() - _dt.timedelta(days=older_than_days))
+        async with self._db.write() as conn:
+            cursor = await conn.execute("DELETE FROM message_log WHERE created_at < ?", (cutoff,))
+            return cursor.rowcount
+
+    async def stats_per_day(self, days: int = 30, utc_offset: _dt.timedelta = TEHRAN_OFFSET) -> list[DayStats]:
+        """Traffic of the last `days` local days (today included), oldest first, days without traffic as 0."""
+        offset_minutes = int(utc_offset.total_seconds() // 60)
+        local_now = self._db.now() + utc_offset
+        first_day = local_now.date() - _dt.timedelta(days=days - 1)
+        start_utc = _dt.datetime.combine(first_day, _dt.time(), _dt.UTC) - utc_offset
+        rows = await self._db.fetchall(
+            f"SELECT date(created_at, '{offset_minutes:+d} minutes') AS day,"
+            " SUM(direction = 'in') AS incoming,"
+            " SUM(direction = 'out') AS outgoing,"
+            " SUM(direction = 'in' AND answered = 1) AS answered,"
+            " SUM(direction = 'in' AND answered = 0) AS unanswered,"
+            " COUNT(DISTINCT CASE WHEN direction = 'in' THEN COALESCE(platform, '') || ':' || user_id END) AS users,"
+            " AVG(handling_ms) AS avg_ms"
+            " FROM message_log WHERE created_at >= ? GROUP BY day",
+            (to_iso(start_utc),),
+        )
+        by_day = {row["day"]: row for row in rows}
+        result = []
+        for i in range(days):
+            day = first_day + _dt.timedelta(days=i)
+            row = by_day.get(day.isoformat())
+            if row is None:
+                result.append(DayStats(day, 0, 0, 0, 0, 0, None))
+            else:
+                result.append(
+                    DayStats(
+                        day=day,
+                        incoming=row["incoming"] or 0,
+                        outgoing=row["outgoing"] or 0,
+                        answered=row["answered"] or 0,
+                        unanswered=row["unanswered"] or 0,
+                        users=row["users"],
+                        avg_handling_ms=row["avg_ms"],
+                    )
+                )
+        return result
