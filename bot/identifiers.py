@@ -5,8 +5,8 @@ mistakes are a missing digit or a wrong one. So each check comes in two forms: `
 canonical value or None (for code), ``*_problem`` gives the Persian sentence that tells the citizen exactly
 what to fix (for the reply). Both share one implementation, so they never disagree.
 
-Rules are those of the shared PLATFORMS.md ("Iranian identifiers"). The messages are collected at the top of the
-module so their wording can be reviewed in one place.
+Rules are those of the shared PLATFORMS.md ("Iranian identifiers"). The messages are collected at the top
+of the module so their wording can be reviewed in one place.
 """
 
 from __future__ import annotations
@@ -133,7 +133,9 @@ def mask_national_code(code: str) -> str:
 
     Starts with a left-to-right mark (see LRM) so the number reads in order inside Persian text.
     """
-    digits = normalize_national_code(code) or "".join(ch for ch in _clean(code) if ch.isascii() and ch.isdigit())
+    digits = normalize_national_code(code) or "".join(
+        ch for ch in _clean(code) if ch.isascii() and ch.isdigit()
+    )
     return _mask(digits, 3, 3)
 
 

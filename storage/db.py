@@ -20,6 +20,11 @@ a second coroutine's statements would land inside the first one's transaction (a
 it). Reads take no lock; the price is that a read made while a write transaction is open sees that
 transaction's uncommitted rows. Other processes (an admin script) are kept out by SQLite's own locking,
 with ``busy_timeout`` as the patience.
+
+Migrations are ``storage/migrations/NNNN_name.sql``, applied in order at open, each in its own transaction
+together with the ``PRAGMA user_version`` that records it, so a failed migration leaves the previous version
+intact and a restart applies nothing twice. A migration file must not contain BEGIN/COMMIT, and
+``PRAGMA foreign_keys`` has no effect inside it (SQLite ignores it within a transaction).
 """
 
 from __future__ import annotations
@@ -264,8 +269,8 @@ class Database:
                     await self._conn.execute("COMMIT")
                 except BaseException as exc:
                     # Queued on the connection's thread even if this task is being cancelled, so the next
-                    # BEGIN never finds this transaction still open.
-                    # Some errors (disk full, I/O) have already rolled back: "no transaction is active" is fine.
+                    # BEGIN never finds this transaction still open. Some errors (disk full, I/O) have
+                    # already rolled back, so "no transaction is active" is fine.
                     with suppress(sqlite3.Error):
                         await self._conn.execute("ROLLBACK")
                     if _is_unavailable(exc):

@@ -175,7 +175,9 @@ class LogRepo:
         )
         return [_entry(row) for row in rows]
 
-    async def unanswered(self, limit: int = 20, since: _dt.datetime | None = None) -> list[UnansweredQuestion]:
+    async def unanswered(
+        self, limit: int = 20, since: _dt.datetime | None = None
+    ) -> list[UnansweredQuestion]:
         """The questions the bot could not answer, grouped by normalized text, most frequent first.
 
         This is the admins' to-do list for the knowledge base. Messages logged without a normalized text
@@ -195,13 +197,15 @@ class LogRepo:
         ]
 
     async def prune(self, older_than_days: float) -> int:
-        """Deletes entries older than that many days (the retention promised to citizens); returns how many."""
+        """Deletes entries older than the retention promised to citizens; returns how many were deleted."""
         cutoff = to_iso(self._db.now() - _dt.timedelta(days=older_than_days))
         async with self._db.write() as conn:
             cursor = await conn.execute("DELETE FROM message_log WHERE created_at < ?", (cutoff,))
             return cursor.rowcount
 
-    async def stats_per_day(self, days: int = 30, utc_offset: _dt.timedelta = TEHRAN_OFFSET) -> list[DayStats]:
+    async def stats_per_day(
+        self, days: int = 30, utc_offset: _dt.timedelta = TEHRAN_OFFSET
+    ) -> list[DayStats]:
         """Traffic of the last `days` local days (today included), oldest first, days without traffic as 0."""
         offset_minutes = int(utc_offset.total_seconds() // 60)
         local_now = self._db.now() + utc_offset
@@ -213,7 +217,8 @@ class LogRepo:
             " SUM(direction = 'out') AS outgoing,"
             " SUM(direction = 'in' AND answered = 1) AS answered,"
             " SUM(direction = 'in' AND answered = 0) AS unanswered,"
-            " COUNT(DISTINCT CASE WHEN direction = 'in' THEN COALESCE(platform, '') || ':' || user_id END) AS users,"
+            " COUNT(DISTINCT CASE WHEN direction = 'in'"
+            "   THEN COALESCE(platform, '') || ':' || user_id END) AS users,"
             " AVG(handling_ms) AS avg_ms"
             " FROM message_log WHERE created_at >= ? GROUP BY day",
             (to_iso(start_utc),),

@@ -201,8 +201,19 @@ class RequestsRepo:
                         "INSERT INTO requests (tracking_code, service_id, platform, user_id, chat_id,"
                         " national_code, mobile, data, status, created_at, updated_at)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                        (code, service_id, platform, user_id, chat_id, national_code, mobile, payload,
-                         SUBMITTED, stamp, stamp),
+                        (
+                            code,
+                            service_id,
+                            platform,
+                            user_id,
+                            chat_id,
+                            national_code,
+                            mobile,
+                            payload,
+                            SUBMITTED,
+                            stamp,
+                            stamp,
+                        ),
                     )
                 except sqlite3.IntegrityError as exc:
                     # Only a clash of codes is worth another try; any other constraint is a bug.
@@ -249,7 +260,9 @@ class RequestsRepo:
         )
         return [_request(row) for row in rows]
 
-    async def set_status(self, code: str, status: str, note: str | None = None, actor: str | None = None) -> Request:
+    async def set_status(
+        self, code: str, status: str, note: str | None = None, actor: str | None = None
+    ) -> Request:
         """Moves a request to `status` and records who did it and why; returns the request with its history.
 
         Raises ValueError (Persian message) for a status or a transition that is not allowed, and
@@ -269,7 +282,8 @@ class RequestsRepo:
                 "UPDATE requests SET status = ?, updated_at = ? WHERE id = ?", (status, stamp, row["id"])
             )
             await conn.execute(
-                "INSERT INTO request_events (request_id, status, note, actor, created_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO request_events (request_id, status, note, actor, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (row["id"], status, note, actor, stamp),
             )
         request = await self.get(normalized)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 
 import pytest
@@ -69,7 +70,9 @@ async def test_new_migration_is_applied_on_next_open(tmp_path):
 async def test_failed_migration_leaves_previous_version_intact(tmp_path):
     path = tmp_path / "bot.db"
     broken = Migration(
-        len(load_migrations()) + 1, "9999_broken.sql", "CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);"
+        len(load_migrations()) + 1,
+        "9999_broken.sql",
+        "CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);",
     )
     with pytest.raises(sqlite3.OperationalError):
         await Database.open(path, migrations=[*load_migrations(), broken])
@@ -103,7 +106,8 @@ async def test_rollback_leaves_nothing_half_written(db):
                 " updated_at) VALUES ('123456789012', 's', 1, 1, 'submitted', 'x', 'x')"
             )
             await conn.execute(
-                "INSERT INTO request_events (request_id, status, created_at) VALUES (last_insert_rowid(), 's', 'x')"
+                "INSERT INTO request_events (request_id, status, created_at)"
+                " VALUES (last_insert_rowid(), 's', 'x')"
             )
             raise RuntimeError("boom")
     assert await db.fetchall("SELECT * FROM requests") == []
@@ -135,7 +139,8 @@ async def test_foreign_keys_are_enforced(db):
     with pytest.raises(sqlite3.IntegrityError):
         async with db.write() as conn:
             await conn.execute(
-                "INSERT INTO request_events (request_id, status, created_at) VALUES (424242, 'submitted', 'x')"
+                "INSERT INTO request_events (request_id, status, created_at)"
+                " VALUES (424242, 'submitted', 'x')"
             )
 
 
@@ -144,10 +149,13 @@ async def test_concurrent_writers_do_not_interleave(db):
 
     async def pair(i: int, fail: bool) -> None:
         async with db.write() as conn:
-            await conn.execute("INSERT INTO chat_state (platform, user_id, updated_at) VALUES ('t', ?, 'x')", (i,))
+            await conn.execute(
+                "INSERT INTO chat_state (platform, user_id, updated_at) VALUES ('t', ?, 'x')", (i,)
+            )
             await asyncio.sleep(0)
             await conn.execute(
-                "INSERT INTO drafts (platform, user_id, service_id, updated_at) VALUES ('t', ?, 's', 'x')", (i,)
+                "INSERT INTO drafts (platform, user_id, service_id, updated_at) VALUES ('t', ?, 's', 'x')",
+                (i,),
             )
             if fail:
                 raise ValueError(i)
@@ -177,6 +185,24 @@ async def test_read_only_database_raises_storage_unavailable(tmp_path):
             await make_request(db, national_code="0000000019")
         with pytest.raises(StorageUnavailable):
             await db.log.add("telegram", 1, 1, "in", "سلام")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores file permissions")
+async def test_read_only_file_raises_storage_unavailable(tmp_path):
+    path = tmp_path / "bot.db"
+    async with await Database.open(path) as db:
+        await make_request(db)
+    path.chmod(0o444)
+    try:
+        try:
+            db = await Database.open(path)
+        except StorageUnavailable:
+            return  # refused at open (switching to WAL needs to write): also correct
+        async with db:
+            with pytest.raises(StorageUnavailable):
+                await make_request(db, national_code="0000000019")
+    finally:
+        path.chmod(0o644)
 
 
 async def test_locked_database_raises_storage_unavailable(tmp_path):
@@ -290,7 +316,12 @@ async def test_status_transitions_and_events(db, clock):
     assert request.status == "done" and not request.is_open
     assert request.updated_at == clock.now
     assert [e.status for e in request.events] == [
-        "submitted", "under_review", "needs_documents", "under_review", "approved", "done",
+        "submitted",
+        "under_review",
+        "needs_documents",
+        "under_review",
+        "approved",
+        "done",
     ]
     assert request.events[2].note == "تصویر شناسنامه"
 
@@ -326,16 +357,21 @@ async def test_list_and_count_by_status(db, clock):
     codes = []
     for i in range(5):
         clock.advance(minutes=1)
-        codes.append((await make_request(db, user_id=i, national_code=f"{i:010d}",
-                                         service_id="passport" if i < 3 else "id_card")).tracking_code)
+        codes.append(
+            (
+                await make_request(
+                    db, user_id=i, national_code=f"{i:010d}", service_id="passport" if i < 3 else "id_card"
+                )
+            ).tracking_code
+        )
     await db.requests.set_status(codes[0], "under_review")
     await db.requests.set_status(codes[4], "under_review")
     newest_first = [r.tracking_code for r in await db.requests.list()]
     assert newest_first == codes[::-1]
     assert [r.tracking_code for r in await db.requests.list(status="under_review")] == [codes[4], codes[0]]
-    assert [r.tracking_code for r in await db.requests.list(status="under_review", service_id="passport")] == [
-        codes[0]
-    ]
+    assert [
+        r.tracking_code for r in await db.requests.list(status="under_review", service_id="passport")
+    ] == [codes[0]]
     assert [r.tracking_code for r in await db.requests.list(limit=2, offset=1)] == [codes[3], codes[2]]
     counts = await db.requests.count_by_status()
     assert counts["submitted"] == 3 and counts["under_review"] == 2 and counts["done"] == 0
