@@ -10,15 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.knowledge import Lexicon
+from bot.lexdata import spoken_variants
 from bot.textnorm import Analyzer
 
 STRONG, WEAK = 2, 1
 MIN_SCORE = 2
 
-# When two intents score the same, the earlier one wins: an action beats a question, a question beats
-# small talk.
+# When two intents score the same, the earlier one wins: a question beats an action («چطور ثبت‌نام کنم»
+# asks for the steps; the answer offers the register button), and both beat small talk.
 PRIORITY = (
-    "track", "register", "documents", "cost", "duration", "website", "steps", "in_person", "provider",
+    "track", "documents", "cost", "duration", "website", "steps", "register", "in_person", "provider",
     "laws", "audience", "help", "thanks", "greeting",
 )
 SMALL_TALK = frozenset({"greeting", "thanks", "help"})
@@ -61,7 +62,7 @@ class IntentDetector:
                         self.phrases.append((toks, intent, weight))
         # Longer phrases first, so «طول می کشد» claims its tokens before «طول».
         self.phrases.sort(key=lambda p: -len(p[0]))
-        self.single = {p[0][0] for p in self.phrases if len(p[0]) == 1}
+        self.single = {t for p in self.phrases for t in p[0]}
 
     def _unglue(self, token: str) -> str:
         if token in self.single:
@@ -69,6 +70,9 @@ class IntentDetector:
         for end in _GLUED:
             if len(token) > len(end) + 2 and token.endswith(end) and token[: -len(end)] in self.single:
                 return token[: -len(end)]
+        for variant in spoken_variants(token):
+            if variant in self.single:
+                return variant
         return token
 
     def detect(self, tokens: tuple[str, ...]) -> IntentResult:

@@ -55,28 +55,26 @@ _QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is i
 # over form-encoded HTTP (PTB's ``json_parameters``) and is decoded; these must not be, or a text "123"
 # would turn into a number.
 _TEXT_PARAMS = frozenset(
-    {
-        "text", "caption", "parse_mode", "callback_query_id", "inline_message_id", "url", "secret_token",
-        "ip_address", "description", "short_description", "name", "language_code", "action", "emoji",
-        "title", "phone_number", "first_name", "last_name", "file_id", "document", "photo", "sticker",
-        "voice", "audio", "video", "animation", "thumbnail", "business_connection_id", "message_effect_id",
-        "custom_emoji_id", "query", "payload", "currency", "provider_token", "start_parameter",
-    }
+    """
+    text caption parse_mode callback_query_id inline_message_id url secret_token ip_address description
+    short_description name language_code action emoji title phone_number first_name last_name file_id
+    document photo sticker voice audio video animation thumbnail business_connection_id message_effect_id
+    custom_emoji_id query payload currency provider_token start_parameter
+    """.split()
 )
 
 _CHAT_ACTIONS = frozenset(
-    {
-        "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-        "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
-    }
+    """
+    typing upload_photo record_video upload_video record_voice upload_voice upload_document
+    choose_sticker find_location record_video_note upload_video_note
+    """.split()
 )
 
 _BUTTON_ACTIONS = frozenset(
-    {
-        "url", "callback_data", "web_app", "login_url", "switch_inline_query",
-        "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
-        "callback_game", "pay",
-    }
+    """
+    url callback_data web_app login_url switch_inline_query switch_inline_query_current_chat
+    switch_inline_query_chosen_chat copy_text callback_game pay
+    """.split()
 )
 
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -118,7 +116,8 @@ def _default_description(error_code: int, retry_after: int | None) -> str:
         401: "Unauthorized",
         403: "Forbidden: bot was blocked by the user",
         404: "Not Found",
-        409: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+        409: "Conflict: terminated by other getUpdates request; "
+        "make sure that only one bot instance is running",
         429: f"Too Many Requests: retry after {retry_after or 1}",
         500: "Internal Server Error",
         502: "Bad Gateway",
@@ -130,10 +129,9 @@ def _default_description(error_code: int, retry_after: int | None) -> str:
 # --------------------------------------------------------------------------------------------------
 
 _HTML_TAGS = frozenset(
-    {
-        "a", "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "code",
-        "pre", "blockquote", "tg-emoji", "tg-time",
-    }
+    """
+    a b strong i em u ins s strike del span tg-spoiler code pre blockquote tg-emoji tg-time
+    """.split()
 )
 _HTML_ENTITY = re.compile(r"&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]+);")
 _HTML_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
@@ -332,7 +330,11 @@ class BotApiPeer:
         self.webhook: dict[str, Any] | None = None
         self.commands: dict[str, list[dict[str, Any]]] = {}
         """setMyCommands lists, keyed by ``json.dumps([scope, language_code])``."""
-        self.descriptions: dict[str, dict[str, str]] = {"description": {}, "short_description": {}, "name": {}}
+        self.descriptions: dict[str, dict[str, str]] = {
+            "description": {},
+            "short_description": {},
+            "name": {},
+        }
         self.menu_buttons: dict[str, dict[str, Any]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.edit_stub: Any = True
@@ -393,7 +395,9 @@ class BotApiPeer:
     # The Bot API entry point
     # ----------------------------------------------------------------------------------------------
 
-    async def call(self, method: str, params: dict[str, Any] | None = None, *, token: str | None = None) -> dict:
+    async def call(
+        self, method: str, params: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
         """Answers one Bot API call with the JSON envelope, as the real server would.
 
         String values are JSON-decoded where the Bot API expects objects or numbers (form bodies);
@@ -403,9 +407,8 @@ class BotApiPeer:
         self.calls.append(Call(method, params))
         key = method.lower()
         if self.token is not None and token is not None and token != self.token:
-            envelope = (
-                _ApiError(403, "Forbidden: invalid token") if self.platform == "bale" else _ApiError(401, "Unauthorized")
-            ).envelope
+            refusal = (403, "Forbidden: invalid token") if self.platform == "bale" else (401, "Unauthorized")
+            envelope = _ApiError(*refusal).envelope
         elif fault := self._take_fault(key):
             envelope = fault
         elif (handler := self._handlers.get(key)) is None:
@@ -472,7 +475,7 @@ class BotApiPeer:
         ]
 
     def outbox(self, chat_id: int) -> list[dict[str, Any]]:
-        """Returns every send and edit to a chat, in order, each a snapshot with ``event`` "send" or "edit"."""
+        """Returns every send and edit in a chat, in order: snapshots with ``event`` "send" or "edit"."""
         return copy.deepcopy(self._outbox.get(chat_id, []))
 
     def callback_answer(self, query_id: str) -> dict[str, Any] | None:
@@ -489,7 +492,12 @@ class BotApiPeer:
         self._interrupts += 1
         self._notify()
 
-    async def wait_for_reply(self, chat_id: int, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+    async def wait_for_reply(
+        self,
+        chat_id: int,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - reads better in a conversation than asyncio.timeout
+    ) -> list[dict[str, Any]]:
         """Waits until the bot has sent or edited ``count`` more messages in a chat, and returns them.
 
         "More" counts from the last user action in that chat, or from the end of the previous
@@ -561,11 +569,14 @@ class BotApiPeer:
             for row in record["reply_markup"]["inline_keyboard"]:
                 for button in row:
                     if button.get("text") == text and "callback_data" in button:
-                        return self.user_taps(user_id, record["message_id"], button["callback_data"], first_name)
+                        data = button["callback_data"]
+                        return self.user_taps(user_id, record["message_id"], data, first_name)
         shown = [r["buttons"] for r in records if r["buttons"]]
         raise ValueError(f"no inline button {text!r} in chat {user_id}; buttons shown: {shown!r}")
 
-    def user_sends_sticker(self, user_id: int, emoji: str = "👍", first_name: str | None = None) -> dict[str, Any]:
+    def user_sends_sticker(
+        self, user_id: int, emoji: str = "👍", first_name: str | None = None
+    ) -> dict[str, Any]:
         """The user sends a sticker."""
         sticker = {
             **self._file("sticker"),
@@ -587,15 +598,22 @@ class BotApiPeer:
             {**self._file("photo"), "width": 800, "height": 600, "file_size": 48000},
         ]
         extra: dict[str, Any] = {"caption": caption} if caption else {}
-        return self._enqueue("message", self._user_message(user_id, first_name, photo=photo, **extra), user_id)
+        message = self._user_message(user_id, first_name, photo=photo, **extra)
+        return self._enqueue("message", message, user_id)
 
-    def user_sends_voice(self, user_id: int, duration: int = 3, first_name: str | None = None) -> dict[str, Any]:
+    def user_sends_voice(
+        self, user_id: int, duration: int = 3, first_name: str | None = None
+    ) -> dict[str, Any]:
         """The user sends a voice message."""
         voice = {**self._file("voice"), "duration": duration, "mime_type": "audio/ogg", "file_size": 9000}
         return self._enqueue("message", self._user_message(user_id, first_name, voice=voice), user_id)
 
     def user_sends_location(
-        self, user_id: int, latitude: float = 35.6892, longitude: float = 51.3890, first_name: str | None = None
+        self,
+        user_id: int,
+        latitude: float = 35.6892,
+        longitude: float = 51.3890,
+        first_name: str | None = None,
     ) -> dict[str, Any]:
         """The user shares a location (Tehran by default)."""
         location = {"latitude": latitude, "longitude": longitude}
@@ -689,7 +707,7 @@ class BotApiPeer:
 
     def _enqueue(self, kind: str, payload: dict[str, Any], chat_id: int) -> dict[str, Any]:
         update = {"update_id": next(self._update_ids), kind: payload}
-        self._updates.append(update)
+        self._updates.append(copy.deepcopy(update))  # the caller may change what it gets back
         self._cursor[chat_id] = len(self._outbox.get(chat_id, []))
         self._notify()
         return update
@@ -700,11 +718,11 @@ class BotApiPeer:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def _wait_change(self, timeout: float) -> None:
+    async def _wait_change(self, seconds: float) -> None:
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.add(waiter)
         try:
-            await asyncio.wait_for(waiter, timeout)
+            await asyncio.wait_for(waiter, seconds)
         except TimeoutError:
             pass
         finally:
@@ -785,7 +803,10 @@ class BotApiPeer:
                 if not isinstance(button, dict) or not isinstance(button.get("text"), str):
                     raise _bad("can't parse inline keyboard button: Field \"text\" must be of type String")
                 if not _BUTTON_ACTIONS.intersection(button):
-                    raise _bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+                    raise _bad(
+                        "can't parse inline keyboard button: "
+                        "Text buttons are unallowed in the inline keyboard"
+                    )
                 if "callback_data" in button:
                     size = len(str(button["callback_data"]).encode("utf-8"))
                     if not 1 <= size <= MAX_CALLBACK_DATA_BYTES:
@@ -955,7 +976,11 @@ class BotApiPeer:
         else:
             raise _bad("there is no document in the request")
         caption, plain, parse_mode = self._render(
-            params, "caption", required=False, limit=MAX_CAPTION_LENGTH, too_long="message caption is too long"
+            params,
+            "caption",
+            required=False,
+            limit=MAX_CAPTION_LENGTH,
+            too_long="message caption is too long",
         )
         markup = self._check_markup(params.get("reply_markup"))
         record = self._new_record(
@@ -1092,7 +1117,8 @@ class BotApiPeer:
 
     async def _get_chat_menu_button(self, params: dict[str, Any]) -> dict[str, Any]:
         key = str(self._chat(params)) if "chat_id" in params else "default"
-        return copy.deepcopy(self.menu_buttons.get(key, self.menu_buttons.get("default", {"type": "default"})))
+        default = self.menu_buttons.get("default", {"type": "default"})
+        return copy.deepcopy(self.menu_buttons.get(key, default))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -93,7 +93,8 @@ async def _bot_api(request: web.Request) -> web.Response:
     try:
         params = await _read_params(request)
     except (ValueError, web.HTTPBadRequest):
-        return _json({"ok": False, "error_code": 400, "description": "Bad Request: can't parse request body"}, 400)
+        refusal = {"ok": False, "error_code": 400, "description": "Bad Request: can't parse request body"}
+        return _json(refusal, 400)
     envelope = await request.app[PEER_KEY].call(
         request.match_info["method"], params, token=request.match_info["token"]
     )

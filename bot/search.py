@@ -23,8 +23,10 @@ from rapidfuzz.distance import OSA
 
 from bot.intents import IntentDetector, IntentResult
 from bot.knowledge import Knowledge, Service
+from bot.lexdata import warm as warm_lexdata
+from bot.lexdata import is_content_word, is_function_word, is_light_verb, looks_like_verb, spoken_variants
 from bot.persian import only_digits
-from bot.textnorm import Analyzer, phonetic, stem
+from bot.textnorm import Analyzer, normalize_many, phonetic, stem
 
 # How much a word found in each field counts, relative to the title.
 FIELD_WEIGHTS = {
@@ -45,6 +47,7 @@ NAME_FIELDS = ("title", "aliases", "system_name", "provider")
 
 STEM_QUALITY = 0.9
 FUZZY_QUALITY = 0.8
+SHORT_FUZZY_QUALITY = 0.6
 CUE_WEIGHT = 0.4  # a question word («هزینه») helps ranking a little but is not what the citizen looks for
 
 # The decision. Coverage is the share of the query's informative words that the card explains.
@@ -55,6 +58,9 @@ CHOICE_COVERAGE = 0.5
 CHOICE_RATIO = 0.7
 SUGGEST_COVERAGE = 0.3
 MAX_CHOICES = 5
+TOP_K = 20  # candidates fully scored per query
+UNKNOWN_WORD_WEIGHT = 0.5
+LIGHT_VERB_OBJECT_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -101,31 +107,28 @@ class SearchIndex:
         stop = analyzer.stopwords
         self.postings: dict[str, dict[int, float]] = defaultdict(dict)
         self.stems: dict[str, dict[int, float]] = defaultdict(dict)
-        self.names: list[list[tuple[str, ...]]] = []
-        for doc, service in enumerate(services):
-            names: list[tuple[str, ...]] = []
-            for fname, texts in _fields(service):
-                weight = FIELD_WEIGHTS[fname]
-                for text in texts:
-                    toks = [phonetic(t) for t in analyzer.analyze(text).tokens]
-                    content = [t for t in toks if t not in stop]
-                    for t in content:
-                        _put(self.postings[t], doc, weight)
-                        s = stem(t)
-                        if s != t:
-                            _put(self.stems[s], doc, weight)
-                        _put(self.stems[t], doc, weight)
-                    if fname in NAME_FIELDS:
-                        for joined in _joins(toks):
-                            _put(self.postings[joined], doc, weight)
-                    if fname in ("title", "aliases") and content:
-                        names.append(tuple(content))
-            self.names.append(names)
+        # Per service, its names (title, aliases) as (key, stem) pairs, for name coverage.
+        self.names: list[list[tuple[tuple[str, str], ...]]] = [[] for _ in services]
+        entries = [(doc, fname, text) for doc, svc in enumerate(services) for fname, texts in _fields(svc)
+                   for text in texts]
+        normalized = normalize_many([text for _, _, text in entries])
+        for (doc, fname, _), norm in zip(entries, normalized, strict=True):
+            weight = FIELD_WEIGHTS[fname]
+            toks = [phonetic(t) for t in analyzer.tokens(norm)]
+            content = [t for t in toks if t not in stop]
+            for t in content:
+                _put(self.postings[t], doc, weight)
+                _put(self.stems[stem(t)], doc, weight)
+            if fname in NAME_FIELDS:
+                for joined in _joins(toks):
+                    _put(self.postings[joined], doc, weight)
+            if fname in ("title", "aliases") and content:
+                self.names[doc].append(tuple((t, stem(t)) for t in content))
         self.postings = dict(self.postings)
         self.stems = dict(self.stems)
         self.deletes: dict[str, list[str]] = defaultdict(list)
         for key in self.postings:
-            if len(key) >= 4:
+            if len(key) >= 3:
                 for d in _deletions(key):
                     self.deletes[d].append(key)
         self.deletes = dict(self.deletes)
@@ -140,8 +143,22 @@ class SearchIndex:
         s = stem(key)
         for doc, w in self.stems.get(s, {}).items():
             _put(hits, doc, w * STEM_QUALITY)
-        if key in self.postings or len(key) < 4:
+        if key in self.postings or len(key) < 3:
             return hits, keys | {s}
+        if is_function_word(key) or looks_like_verb(key) or is_light_verb(key):
+            return hits, keys | {s}  # grammar is not misspelled catalogue words
+        if len(key) == 3:  # short words: one substituted letter only, never the first
+            for other in self._short_neighbours(key):
+                keys.add(other)
+                for doc, w in self.postings[other].items():
+                    _put(hits, doc, w * SHORT_FUZZY_QUALITY)
+            return hits, keys | {s}
+        for variant in spoken_variants(key):
+            if variant in self.postings or stem(variant) in self.stems:
+                hits, more = self._matches(variant)
+                return hits, keys | more | {s}
+        if is_content_word(key) and len(key) < 6:
+            return hits, keys | {s}  # a real word we lack is a different word, not a typo of ours
         for other in self._neighbours(key):
             keys.add(other)
             for doc, w in self.postings[other].items():
@@ -154,6 +171,12 @@ class SearchIndex:
                         _put(hits, doc, min(self.postings[left][doc], self.postings[right][doc]))
                     keys.update((left, right))
         return hits, keys | {s}
+
+    def _short_neighbours(self, key: str) -> Iterable[str]:
+        for i in (1, 2):
+            for other in self.deletes.get(key[:i] + key[i + 1 :], ()):
+                if len(other) == 3 and other[0] == key[0]:
+                    yield other
 
     def _neighbours(self, key: str) -> Iterable[str]:
         found: set[str] = set()
@@ -190,11 +213,16 @@ class SearchIndex:
         weights: list[float] = []
         content_total = 0.0
         content_count = 0
-        for (pos, _), hits in zip(terms, per_term, strict=True):
+        light = _light_verb_objects(keys, stop)
+        for (pos, key), hits in zip(terms, per_term, strict=True):
             idf = math.log(1 + self.n_docs / (len(hits) + 0.5))
             is_cue = pos in cue_positions
+            if not hits and not is_cue:
+                idf *= _unknown_word_weight(key)
+            if pos in light:
+                idf *= LIGHT_VERB_OBJECT_WEIGHT
             weights.append(idf * (CUE_WEIGHT if is_cue else 1.0))
-            if not is_cue:
+            if not is_cue and idf > 0:
                 content_total += idf
                 content_count += 1
         total = sum(weights)
@@ -206,25 +234,37 @@ class SearchIndex:
                 scores[doc] += w * quality
                 if not is_cue:
                     covered[doc] += w
+        # Name coverage can only lower a score (factor 0.7..1), so it is computed best-first and stops
+        # once no remaining service can enter the top.
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        top: list[tuple[float, int]] = []
+        floor = 0.0
+        for doc, raw in ranked:
+            score = raw / total
+            if len(top) >= TOP_K and score < floor:
+                break
+            score *= 0.7 + 0.3 * self._name_coverage(doc, matched_keys)
+            top.append((score, doc))
+            if len(top) >= TOP_K:
+                floor = sorted(s for s, _ in top)[-TOP_K]
         candidates = []
-        for doc, raw in scores.items():
+        for score, doc in top:
             coverage = covered[doc] / content_total if content_total else 0.0
-            score = raw / total * (0.7 + 0.3 * self._name_coverage(doc, matched_keys))
             candidates.append(Candidate(self.services[doc], round(score, 4), round(coverage, 4)))
         candidates.sort(key=lambda c: (-c.score, -c.coverage, c.service.title))
-        return candidates, content_count
+        return candidates[:TOP_K], content_count
 
     def names_contain(self, service: Service, tokens: tuple[str, ...], positions: Iterable[int]) -> bool:
         """Whether the words at `positions` all appear in one of the service's names."""
         doc = self._doc_of[service.id]
         words = {phonetic(tokens[p]) for p in positions} - self.analyzer.stopwords
-        return bool(words) and any(words <= set(name) for name in self.names[doc])
+        return bool(words) and any(words <= {key for key, _ in name} for name in self.names[doc])
 
     def _name_coverage(self, doc: int, matched: set[str]) -> float:
         """How much of the service's best-fitting name (title or an alias) the query covers."""
         best = 0.0
         for name in self.names[doc]:
-            hit = sum(1 for t in name if t in matched or stem(t) in matched)
+            hit = sum(1 for key, st in name if key in matched or st in matched)
             best = max(best, hit / len(name))
         return best
 
@@ -237,6 +277,7 @@ class SearchEngine:
         self.analyzer = Analyzer(knowledge.lexicon)
         self.intents = IntentDetector(knowledge.lexicon, self.analyzer)
         self.index = SearchIndex(knowledge.services, self.analyzer)
+        warm_lexdata()
 
     def understand(self, text: str, current_service: str | None = None) -> Understanding:
         """Decides what a message asks and about which service; `current_service` is the id of the card
@@ -285,6 +326,35 @@ class SearchEngine:
             used_hint=used_hint,
             content_words=content_words,
         )
+
+
+def _light_verb_objects(keys: list[str], stop: frozenset[str]) -> set[int]:
+    """Positions of nouns that are part of a compound verb («شرکت کنه», «برگزار میکنه», «استفاده کنم»):
+    they say what the citizen does, not which service."""
+    out: set[int] = set()
+    for i in range(len(keys) - 1):
+        j = i + 1
+        if keys[j] in ("می", "نمی") and j + 1 < len(keys):
+            j += 1
+        if keys[i] not in stop and is_light_verb(keys[j] if keys[j - 1] not in ("می", "نمی") else "می" + keys[j]):
+            out.add(i)
+    return out
+
+
+def _unknown_word_weight(key: str) -> float:
+    """How much a word the catalogue lacks counts against every card: fully when it names something
+    (a citizen asking for «گذرنامه» wants a service we may not have), not at all when it is grammar or a
+    verb, half when it is unknown even to the dictionary (a rare word, or a typo of something)."""
+    if is_function_word(key) or looks_like_verb(key) or is_light_verb(key):
+        return 0.0
+    if is_content_word(key):
+        return 1.0
+    for variant in spoken_variants(key):
+        if is_function_word(variant):
+            return 0.0
+        if is_content_word(variant):
+            return 1.0
+    return UNKNOWN_WORD_WEIGHT
 
 
 def _decide(candidates: list[Candidate], content_count: int) -> Decision:

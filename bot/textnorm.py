@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.knowledge import Lexicon
+from bot.lexdata import spoken_variants
 from bot.persian import strip_invisibles, to_latin_digits
 
 ZWNJ = "\u200c"
@@ -32,6 +33,7 @@ _NON_WORD = re.compile(r"[^\w\s]|_", re.UNICODE)
 _PHONETIC = str.maketrans({"ص": "س", "ث": "س", "ذ": "ز", "ض": "ز", "ظ": "ز", "ط": "ت", "ح": "ه", "غ": "ق"})
 
 MAX_QUERY_CHARS = 300
+MAX_INDEX_CHARS = 20_000
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +54,21 @@ def normalize(text: str) -> str:
     if not text:
         return ""
     return _hazm_normalizer().normalize(text)
+
+
+def normalize_many(texts: list[str], chunk: int = 400) -> list[str]:
+    """`normalize` over many texts at once: hazm's per-call set-up dominates short texts, so texts are
+    normalized in newline-joined chunks (cleaned texts contain no newline)."""
+    cleaned = [clean(t)[:MAX_INDEX_CHARS] for t in texts]
+    out: list[str] = []
+    normalizer = _hazm_normalizer()
+    for i in range(0, len(cleaned), chunk):
+        part = cleaned[i : i + chunk]
+        result = normalizer.normalize("\n".join(part)).split("\n")
+        if len(result) != len(part):  # never seen; be safe rather than misalign the index
+            result = [normalizer.normalize(t) if t else "" for t in part]
+        out.extend(r.strip() for r in result)
+    return out
 
 
 def fold(text: str) -> str:
@@ -108,7 +125,10 @@ class Analyzer:
     def _base_tokens(self, text: str) -> list[str]:
         out: list[str] = []
         for tok in fold(text).split():
-            out.extend(self.colloquial.get(tok, (tok,)))
+            written = self.colloquial.get(tok)
+            if written is None:  # «چجوریه» is «چجوری» + است
+                written = next((self.colloquial[v] for v in spoken_variants(tok) if v in self.colloquial), (tok,))
+            out.extend(written)
         return out
 
     def tokens(self, text: str) -> tuple[str, ...]:
