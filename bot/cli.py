@@ -124,7 +124,7 @@ def cmd_search(args: argparse.Namespace, directory: Path) -> int:
     return 0
 
 
-def _describe(u) -> str:  # noqa: ANN001 - Understanding, imported lazily
+def _describe(u) -> str:
     intent = f"پرسش: {u.intent}" if u.intent else "پرسش: —"
     if u.decision.kind == "match":
         return f"یافت شد: {u.decision.match.title}  ({intent})"

@@ -62,17 +62,24 @@ class IntentDetector:
                         self.phrases.append((toks, intent, weight))
         # Longer phrases first, so «طول می کشد» claims its tokens before «طول».
         self.phrases.sort(key=lambda p: -len(p[0]))
-        self.single = {t for p in self.phrases for t in p[0]}
+        self.single = {p[0][0] for p in self.phrases if len(p[0]) == 1}
+        self.cue_tokens = {t for p in self.phrases for t in p[0]}
 
     def _unglue(self, token: str) -> str:
+        """The cue a token stands for when an ending is glued to it («قانونیه», «هزینه‌ش», «مراحلی»).
+        A one-word cue is preferred; otherwise a word of a longer cue («ماهه» in «چند ماهه»)."""
         if token in self.single:
             return token
-        for end in _GLUED:
-            if len(token) > len(end) + 2 and token.endswith(end) and token[: -len(end)] in self.single:
-                return token[: -len(end)]
-        for variant in spoken_variants(token):
-            if variant in self.single:
-                return variant
+        forms = [token[: -len(end)] for end in _GLUED if len(token) > len(end) + 2 and token.endswith(end)]
+        forms += spoken_variants(token)
+        for form in forms:
+            if form in self.single:
+                return form
+        if token in self.cue_tokens:
+            return token
+        for form in forms:
+            if form in self.cue_tokens:
+                return form
         return token
 
     def detect(self, tokens: tuple[str, ...]) -> IntentResult:

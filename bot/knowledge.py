@@ -456,7 +456,7 @@ def _strip_yaml_mark(err: yaml.YAMLError) -> str:
 def parse_service(text: str, file: str) -> tuple[Service | None, list[Problem]]:
     """Parses one knowledge file's text; returns the service or the list of its problems."""
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         return None, [Problem(file, "(file)", _strip_yaml_mark(exc))]
     if data is None:
@@ -522,7 +522,7 @@ class Lexicon(_Strict):
 def parse_lexicon(text: str, file: str) -> tuple[Lexicon | None, list[Problem]]:
     """Parses the lexicon file; returns it or its problems."""
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         return None, [Problem(file, "(file)", _strip_yaml_mark(exc))]
     if data is None:

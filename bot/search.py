@@ -23,8 +23,8 @@ from rapidfuzz.distance import OSA
 
 from bot.intents import IntentDetector, IntentResult
 from bot.knowledge import Knowledge, Service
-from bot.lexdata import warm as warm_lexdata
 from bot.lexdata import is_content_word, is_function_word, is_light_verb, looks_like_verb, spoken_variants
+from bot.lexdata import warm as warm_lexdata
 from bot.persian import only_digits
 from bot.textnorm import Analyzer, normalize_many, phonetic, stem
 
@@ -56,6 +56,7 @@ CONFIDENT_SCORE = 0.4
 CONFIDENT_MARGIN = 1.15
 CHOICE_COVERAGE = 0.5
 CHOICE_RATIO = 0.7
+CHOICE_SCORE = 0.3  # below this the words were found only in minor fields (steps, description)
 SUGGEST_COVERAGE = 0.3
 MAX_CHOICES = 5
 TOP_K = 20  # candidates fully scored per query
@@ -257,7 +258,7 @@ class SearchIndex:
     def names_contain(self, service: Service, tokens: tuple[str, ...], positions: Iterable[int]) -> bool:
         """Whether the words at `positions` all appear in one of the service's names."""
         doc = self._doc_of[service.id]
-        words = {phonetic(tokens[p]) for p in positions} - self.analyzer.stopwords
+        words = {phonetic(tokens[p]) for p in positions}
         return bool(words) and any(words <= {key for key, _ in name} for name in self.names[doc])
 
     def _name_coverage(self, doc: int, matched: set[str]) -> float:
@@ -374,7 +375,7 @@ def _decide(candidates: list[Candidate], content_count: int) -> Decision:
         )
     ):
         return Decision("match", tuple(candidates[:MAX_CHOICES]))
-    if top.coverage >= CHOICE_COVERAGE:
+    if top.coverage >= CHOICE_COVERAGE and top.score >= CHOICE_SCORE:
         close = [c for c in candidates if c.score >= top.score * CHOICE_RATIO and c.coverage >= CHOICE_COVERAGE]
         return Decision("choice", tuple(close[:MAX_CHOICES]))
     suggestions = [c for c in candidates if c.coverage >= SUGGEST_COVERAGE]

@@ -82,7 +82,7 @@ def typo(text: str, rng: random.Random) -> str:
 
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
 
 
 def run(size: int, n_queries: int, rng: random.Random, real: list[Service], lexicon) -> dict:

@@ -71,11 +71,11 @@ def main() -> int:
 
     print()
     print(f"{'measure':38} {'bot':>8} {'baseline':>9} {'target':>8}")
-    print(f"{'top-1 right (in-scope, n=%d)' % stats['in']:38} {pct(stats['in_ok'], stats['in']):>8} "
+    print(f"{'top-1 right (in-scope, n=' + str(stats['in']) + ')':38} {pct(stats['in_ok'], stats['in']):>8} "
           f"{pct(stats['base_in_ok'], stats['in']):>9} {'>= 95%':>8}")
-    print(f"{'out-of-scope matched to a seed (n=%d)' % stats['out']:38} {pct(stats['out_bad'], stats['out']):>8} "
+    print(f"{'out-of-scope matched to a seed (n=' + str(stats['out']) + ')':38} {pct(stats['out_bad'], stats['out']):>8} "
           f"{pct(stats['base_out_bad'], stats['out']):>9} {'<= 5%':>8}")
-    print(f"{'question type right (n=%d)' % stats['intent']:38} {pct(stats['intent_ok'], stats['intent']):>8} "
+    print(f"{'question type right (n=' + str(stats['intent']) + ')':38} {pct(stats['intent_ok'], stats['intent']):>8} "
           f"{'':>9} {'>= 95%':>8}")
     print(f"catalogue: {len(knowledge.services)} services ({len(seed_ids)} curated)")
     return 0
