@@ -303,12 +303,15 @@ class Registration(_Strict):
     @field_validator("fields")
     @classmethod
     def _unique_names(cls, fields: list[FormField]) -> list[FormField]:
-        seen: set[str] = set()
-        for f in fields:
-            if f.name in seen:
-                raise ValueError(f"نام فیلد {f.name!r} دو بار به کار رفته")
-            seen.add(f.name)
+        problem = _repeated_field_names([f.name for f in fields])
+        if problem:
+            raise ValueError(problem)
         return fields
+
+
+def _repeated_field_names(names: list[Any]) -> str | None:
+    repeated = sorted({n for n in names if n is not None and names.count(n) > 1}, key=str)
+    return f"نام فیلد {', '.join(map(repr, repeated))} دو بار به کار رفته" if repeated else None
 
 
 class Service(_Strict):
@@ -467,6 +470,12 @@ def parse_service(text: str, file: str) -> tuple[Service | None, list[Problem]]:
         return Service.model_validate(data), []
     except ValidationError as exc:
         problems = [Problem(file, _loc(e["loc"]), _persian_message(e)) for e in exc.errors()]
+        # A repeated form field name is only checked once every field is valid; say it now anyway.
+        fields = (data.get("registration") or {}).get("fields") if isinstance(data.get("registration"), dict) else None
+        if isinstance(fields, list) and not any(p.field == "registration.fields" for p in problems):
+            repeated = _repeated_field_names([f.get("name") for f in fields if isinstance(f, dict)])
+            if repeated:
+                problems.append(Problem(file, "registration.fields", repeated))
         return None, problems
 
 
