@@ -317,3 +317,32 @@ def _join(lines: list[str]) -> str:
     return text.strip()
 
 
+
+
+def request_status(request, service_title: str) -> Reply:  # noqa: ANN001 - storage.requests.Request
+    """A request's status and history, as its owner sees it (dates in the Jalali calendar)."""
+    from bot.persian import jalali_datetime
+    from storage.requests import STATUS_LABELS
+
+    lines = [
+        bold(T.TRACK_TITLE.format(code=to_persian_digits(request.tracking_code))),
+        T.TRACK_SERVICE.format(title=service_title),
+        T.TRACK_STATUS.format(status=bold(request.status_label)),
+        T.TRACK_CREATED.format(date=jalali_datetime(_tehran(request.created_at))),
+    ]
+    if request.events:
+        lines += ["", T.TRACK_HISTORY]
+        for e in request.events:
+            lines.append(T.TRACK_EVENT.format(
+                date=jalali_datetime(_tehran(e.created_at)),
+                status=STATUS_LABELS.get(e.status, e.status),
+                note=f" — {e.note}" if e.note else "",
+            ))
+    return Reply(_join(lines))
+
+
+def _tehran(when):  # noqa: ANN001, ANN202
+    """Times are stored in UTC; citizens read Tehran time."""
+    import datetime as dt
+
+    return when.astimezone(dt.timezone(dt.timedelta(hours=3, minutes=30)))

@@ -58,6 +58,7 @@ CHOICE_COVERAGE = 0.5
 CHOICE_RATIO = 0.7
 CHOICE_SCORE = 0.3  # below this the words were found only in minor fields (steps, description)
 SUGGEST_COVERAGE = 0.3
+SUGGEST_SCORE = 0.2  # a word found only in another card's steps is no suggestion
 MAX_CHOICES = 5
 TOP_K = 20  # candidates fully scored per query
 UNKNOWN_WORD_WEIGHT = 0.5
@@ -378,7 +379,7 @@ def _decide(candidates: list[Candidate], content_count: int) -> Decision:
     if top.coverage >= CHOICE_COVERAGE and top.score >= CHOICE_SCORE:
         close = [c for c in candidates if c.score >= top.score * CHOICE_RATIO and c.coverage >= CHOICE_COVERAGE]
         return Decision("choice", tuple(close[:MAX_CHOICES]))
-    suggestions = [c for c in candidates if c.coverage >= SUGGEST_COVERAGE]
+    suggestions = [c for c in candidates if c.coverage >= SUGGEST_COVERAGE and c.score >= SUGGEST_SCORE]
     return Decision("none", tuple(suggestions[:3]))
 
 

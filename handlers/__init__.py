@@ -1,0 +1,31 @@
+"""Where handlers are wired, in one ordered list (the first matching handler wins).
+
+Order matters: commands first, then button taps, then free text; the catch-alls for everything else
+(stickers, photos, edited messages, unknown commands) go last so they never shadow a real handler.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers import citizen, errors
+
+
+def register(app: Application) -> None:
+    """Adds every handler to the application, in order."""
+    private = filters.ChatType.PRIVATE
+    app.add_handlers(
+        [
+            CommandHandler("start", citizen.start, filters=private),
+            CommandHandler("help", citizen.show_help, filters=private),
+            CommandHandler("cancel", citizen.cancel, filters=private),
+            CallbackQueryHandler(citizen.tap_button),
+            MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, citizen.edited_message),
+            MessageHandler(private & filters.COMMAND, citizen.unknown_command),
+            MessageHandler(private & filters.TEXT, citizen.ask),
+            MessageHandler(private & filters.CONTACT, citizen.share_contact),
+            # Last: anything else a citizen can send (sticker, photo, voice, location, ...).
+            MessageHandler(private & ~filters.UpdateType.EDITED_MESSAGE, citizen.other_message),
+        ]
+    )
+    app.add_error_handler(errors.on_error)

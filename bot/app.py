@@ -1,0 +1,152 @@
+"""The python-telegram-bot Application: built from settings for Telegram or Bale, served by long polling.
+
+Platform differences live in a `Profile`; handlers never branch on the platform themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from telegram import BotCommand
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder
+from telegram.request import BaseRequest
+
+from bot import texts as T
+from bot.knowledge import Knowledge, load_knowledge
+from bot.reply import render_bale, render_html
+from bot.search import SearchEngine
+from bot.settings import Settings
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What differs between Telegram and Bale, as far as the bot cares."""
+
+    name: str
+    parse_mode: str | None
+    render: Callable[[str], str]
+    poll_interval: float  # Bale ignores getUpdates' long-poll timeout: poll gently instead
+    poll_timeout: int
+
+
+PROFILES = {
+    "telegram": Profile("telegram", ParseMode.HTML, render_html, poll_interval=0.0, poll_timeout=20),
+    "bale": Profile("bale", None, render_bale, poll_interval=1.0, poll_timeout=0),
+}
+
+COMMANDS = (("start", "منوی اصلی"), ("help", "راهنما"), ("cancel", "لغو کار جاری"))
+
+
+@dataclass
+class Runtime:
+    """What the handlers need, in one place: settings, platform profile, storage and the search engine.
+
+    `engine` is replaced as a whole on reload, so a handler that took it keeps a consistent catalogue."""
+
+    settings: Settings
+    profile: Profile
+    db: Database
+    engine: SearchEngine
+    started: float = field(default=0.0)
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.engine.knowledge
+
+
+def build_application(
+    settings: Settings,
+    db: Database,
+    knowledge: Knowledge,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> Application:
+    """The bot for `settings.platform`, talking to `settings.base_url` (or to an injected request, as the
+    sandbox and the tests do)."""
+    profile = PROFILES[settings.platform]
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token or "1:sandbox")
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .post_init(_post_init)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    app = builder.build()
+    app.bot_data["rt"] = Runtime(settings=settings, profile=profile, db=db, engine=SearchEngine(knowledge))
+    from handlers import register
+
+    register(app)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    """Commands menu and description: best effort, Bale may refuse them."""
+    bot = app.bot
+    for call in (
+        lambda: bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS]),
+        lambda: bot.set_my_short_description(T.BOT_NAME),
+    ):
+        try:
+            await call()
+        except Exception as exc:  # noqa: BLE001 - never fatal, whatever the platform answers
+            log.info("platform refused an optional setting: %s", exc)
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Long polling until SIGINT/SIGTERM (or `stop`): handled updates are confirmed to the server on the
+    way out, so a restart neither loses nor repeats one."""
+    knowledge = load_knowledge(settings.knowledge_dir)
+    db = await Database.open(settings.database)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        app = build_application(settings, db, knowledge)
+        profile = app.bot_data["rt"].profile
+        async with app:
+            await app.start()
+            await app.updater.start_polling(
+                poll_interval=profile.poll_interval,
+                timeout=profile.poll_timeout,
+                allowed_updates=None,
+                drop_pending_updates=False,
+            )
+            me = app.bot.username
+            log.info("serving @%s on %s (%s), %d services", me, settings.platform, settings.base_url,
+                     len(knowledge.services))
+            await stop.wait()
+            log.info("stopping: finishing the updates in hand")
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await db.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Readable logs on stderr; httpx's per-request lines only at DEBUG."""
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def run_polling(settings: Settings) -> int:
+    """`python -m bot run` with a token."""
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings))
+    return 0

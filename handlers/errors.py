@@ -1,0 +1,41 @@
+"""The one global error handler: log with context, tell the citizen something useful."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import texts as T
+from bot.reply import Reply
+from handlers.send import send
+from storage.db import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Logs the exception (no message text: it may hold personal data) and apologises to the citizen."""
+    error = context.error
+    chat_id = None
+    if isinstance(update, Update) and update.effective_chat is not None:
+        chat_id = update.effective_chat.id
+    if isinstance(error, StorageUnavailable):
+        log.warning("storage unavailable while handling an update of chat %s: %s", chat_id, error)
+        text = T.BUSY
+    else:
+        log.error("error while handling an update of chat %s", chat_id, exc_info=error)
+        text = T.ERROR
+    if chat_id is None:
+        return
+    rt = context.application.bot_data.get("rt")
+    try:
+        if isinstance(update, Update) and update.callback_query is not None:
+            await update.callback_query.answer()
+    except Exception:  # noqa: BLE001, S110 - already answered or too old; the message below still goes
+        pass
+    try:
+        await send(rt, context.bot, chat_id, Reply(text))
+    except Exception:  # noqa: BLE001 - the platform itself is failing; logging is all that is left
+        log.warning("could not tell chat %s about the error", chat_id)

@@ -1,0 +1,85 @@
+"""Turning a domain `Reply` into messages on the platform: rendering, splitting, keyboards, safe edits."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.error import BadRequest, TelegramError
+
+from bot.app import Runtime
+from bot.reply import Reply, split_text
+
+log = logging.getLogger(__name__)
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    """The keyboard of a reply: inline buttons, or a reply keyboard (share-contact), or its removal."""
+    if reply.buttons:
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(b.label, url=b.url) if b.url else InlineKeyboardButton(b.label, callback_data=b.data)
+                 for b in row]
+                for row in reply.buttons
+            ]
+        )
+    if reply.request_contact or reply.keyboard:
+        rows = [[KeyboardButton(reply.request_contact, request_contact=True)]] if reply.request_contact else []
+        rows += [[KeyboardButton(label) for label in row] for row in reply.keyboard]
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+    if reply.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return None
+
+
+async def send(rt: Runtime, bot, chat_id: int, reply: Reply) -> Message | None:  # noqa: ANN001 - telegram.Bot
+    """Sends a reply, split at line breaks when longer than a message may be; buttons go on the last part."""
+    pieces = split_text(rt.profile.render(reply.text))
+    keyboard = markup(reply)
+    last = None
+    for i, piece in enumerate(pieces):
+        last = await bot.send_message(
+            chat_id,
+            piece,
+            parse_mode=rt.profile.parse_mode,
+            reply_markup=keyboard if i == len(pieces) - 1 else None,
+            disable_web_page_preview=True,
+        )
+    return last
+
+
+async def edit_or_send(rt: Runtime, query: CallbackQuery, reply: Reply) -> None:
+    """Replaces the tapped message with the reply; when the platform refuses or answers oddly (Bale), a new
+    message is sent instead. A double tap (same content) is not an error."""
+    pieces = split_text(rt.profile.render(reply.text))
+    keyboard = markup(reply)
+    can_edit = (
+        len(pieces) == 1
+        and query.message is not None
+        and isinstance(query.message, Message)
+        and query.message.text is not None
+        and not isinstance(keyboard, (ReplyKeyboardMarkup, ReplyKeyboardRemove))
+    )
+    if can_edit:
+        try:
+            result = await query.edit_message_text(
+                pieces[0], parse_mode=rt.profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True
+            )
+            if isinstance(result, Message) or result is True:
+                return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            log.info("edit refused (%s); sending a new message", exc)
+        except (TelegramError, KeyError, AttributeError, TypeError) as exc:
+            log.info("edit answered oddly (%r); sending a new message", exc)
+    chat_id = query.message.chat_id if query.message else query.from_user.id
+    await send(rt, query.get_bot(), chat_id, reply)
