@@ -13,6 +13,7 @@ suggestions.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -61,6 +62,7 @@ SUGGEST_COVERAGE = 0.3
 SUGGEST_SCORE = 0.2  # a word found only in another card's steps is no suggestion
 MAX_CHOICES = 5
 TOP_K = 20  # candidates fully scored per query
+MEMO_SIZE = 50_000  # query words whose matches are remembered
 UNKNOWN_WORD_WEIGHT = 0.5
 LIGHT_VERB_OBJECT_WEIGHT = 0.3
 
@@ -136,10 +138,23 @@ class SearchIndex:
         self.deletes = dict(self.deletes)
         self.n_docs = max(1, len(services))
         self._doc_of = {s.id: i for i, s in enumerate(services)}
+        self._memo: dict[str, tuple[dict[int, float], set[str]]] = {}
 
     # ---------------------------------------------------------------------------------------- matching
     def _matches(self, key: str) -> tuple[dict[int, float], set[str]]:
-        """Documents matching one query word, with match quality × field weight, and the keys it hit."""
+        """Documents matching one query word, with match quality × field weight, and the keys it hit.
+
+        Citizens' words repeat, so results are memoized per word (the index never changes: a reload
+        builds a new one)."""
+        cached = self._memo.get(key)
+        if cached is None:
+            cached = self._match_uncached(key)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.pop(next(iter(self._memo)))
+            self._memo[key] = cached
+        return cached
+
+    def _match_uncached(self, key: str) -> tuple[dict[int, float], set[str]]:
         hits: dict[int, float] = dict(self.postings.get(key, {}))
         keys = {key} if key in self.postings else set()
         s = stem(key)
@@ -209,6 +224,7 @@ class SearchIndex:
             joined = terms[j][1] + terms[j + 1][1]
             if joined in self.postings:
                 matched_keys.add(joined)
+                per_term[j], per_term[j + 1] = dict(per_term[j]), dict(per_term[j + 1])  # memoized: copy
                 for doc, w in self.postings[joined].items():
                     _put(per_term[j], doc, w)
                     _put(per_term[j + 1], doc, w)
@@ -228,31 +244,59 @@ class SearchIndex:
                 content_total += idf
                 content_count += 1
         total = sum(weights)
+        if total <= 0:
+            return [], content_count
+        # Rare words first. A service matching none of the words that carry the first
+        # (1 - SUGGEST_COVERAGE) of the content weight cannot reach even a suggestion, so common words
+        # only add to services already found (this keeps a 10,000-card catalogue fast).
+        order = sorted(range(len(terms)), key=lambda t: -weights[t])
+        essential: list[int] = []
+        rest: list[int] = []
+        remaining = content_total
+        for t in order:
+            is_cue = terms[t][0] in cue_positions
+            if not per_term[t] or weights[t] <= 0:
+                continue
+            if is_cue or (essential and remaining < SUGGEST_COVERAGE * content_total):
+                rest.append(t)
+            else:
+                essential.append(t)
+                remaining -= weights[t]
         scores: dict[int, float] = defaultdict(float)
         covered: dict[int, float] = defaultdict(float)
-        for (pos, _), hits, w in zip(terms, per_term, weights, strict=True):
-            is_cue = pos in cue_positions
-            for doc, quality in hits.items():
+        for t in essential:
+            w = weights[t]
+            for doc, quality in per_term[t].items():
                 scores[doc] += w * quality
-                if not is_cue:
-                    covered[doc] += w
-        # Name coverage can only lower a score (factor 0.7..1), so it is computed best-first and stops
-        # once no remaining service can enter the top.
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-        top: list[tuple[float, int]] = []
-        floor = 0.0
-        for doc, raw in ranked:
-            score = raw / total
-            if len(top) >= TOP_K and score < floor:
-                break
-            score *= 0.7 + 0.3 * self._name_coverage(doc, matched_keys)
-            top.append((score, doc))
-            if len(top) >= TOP_K:
-                floor = sorted(s for s, _ in top)[-TOP_K]
-        candidates = []
-        for score, doc in top:
-            coverage = covered[doc] / content_total if content_total else 0.0
-            candidates.append(Candidate(self.services[doc], round(score, 4), round(coverage, 4)))
+                covered[doc] += w
+        for t in rest:
+            w, hits = weights[t], per_term[t]
+            is_cue = terms[t][0] in cue_positions
+            if not essential:  # only cue words matched: they alone decide the pool
+                for doc, quality in hits.items():
+                    scores[doc] += w * quality
+                continue
+            for doc in list(scores):
+                quality = hits.get(doc)
+                if quality is not None:
+                    scores[doc] += w * quality
+                    if not is_cue:
+                        covered[doc] += w
+        # Name coverage scales a score by 0.7..1, so a service whose raw score is below 0.7 x the K-th best
+        # raw score can never enter the top K: only the others are fully scored.
+        if len(scores) > TOP_K:
+            kth = heapq.nlargest(TOP_K, scores.values())[-1]
+            pool = [(doc, raw) for doc, raw in scores.items() if raw >= 0.7 * kth]
+        else:
+            pool = list(scores.items())
+        top = heapq.nlargest(
+            TOP_K,
+            (((raw / total) * (0.7 + 0.3 * self._name_coverage(doc, matched_keys)), covered[doc], doc) for doc, raw in pool),
+        )
+        candidates = [
+            Candidate(self.services[doc], round(score, 4), round(cov / content_total, 4) if content_total else 0.0)
+            for score, cov, doc in top
+        ]
         candidates.sort(key=lambda c: (-c.score, -c.coverage, c.service.title))
         return candidates[:TOP_K], content_count
 
