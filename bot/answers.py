@@ -319,7 +319,7 @@ def _join(lines: list[str]) -> str:
 
 
 
-def request_status(request, service_title: str) -> Reply:  # noqa: ANN001 - storage.requests.Request
+def request_status(request, service_title: str) -> Reply:
     """A request's status and history, as its owner sees it (dates in the Jalali calendar)."""
     from bot.persian import jalali_datetime
     from storage.requests import STATUS_LABELS
@@ -341,7 +341,7 @@ def request_status(request, service_title: str) -> Reply:  # noqa: ANN001 - stor
     return Reply(_join(lines))
 
 
-def _tehran(when):  # noqa: ANN001, ANN202
+def _tehran(when):
     """Times are stored in UTC; citizens read Tehran time."""
     import datetime as dt
 

@@ -100,7 +100,7 @@ async def _post_init(app: Application) -> None:
     ):
         try:
             await call()
-        except Exception as exc:  # noqa: BLE001 - never fatal, whatever the platform answers
+        except Exception as exc:
             log.info("platform refused an optional setting: %s", exc)
 
 

@@ -62,6 +62,9 @@ class IntentDetector:
                         self.phrases.append((toks, intent, weight))
         # Longer phrases first, so «طول می کشد» claims its tokens before «طول».
         self.phrases.sort(key=lambda p: -len(p[0]))
+        self.by_first: dict[str, list[tuple[tuple[str, ...], str, int]]] = {}
+        for phrase in self.phrases:
+            self.by_first.setdefault(phrase[0][0], []).append(phrase)
         self.single = {p[0][0] for p in self.phrases if len(p[0]) == 1}
         self.cue_tokens = {t for p in self.phrases for t in p[0]}
 
@@ -87,10 +90,9 @@ class IntentDetector:
         toks = tuple(self._unglue(t) for t in tokens)
         scores: dict[str, int] = {}
         positions: dict[str, set[int]] = {}
-        n = len(toks)
-        for phrase, intent, weight in self.phrases:
-            size = len(phrase)
-            for i in range(n - size + 1):
+        for i, tok in enumerate(toks):
+            for phrase, intent, weight in self.by_first.get(tok, ()):
+                size = len(phrase)
                 if toks[i : i + size] == phrase:
                     scores[intent] = scores.get(intent, 0) + weight
                     positions.setdefault(intent, set()).update(range(i, i + size))

@@ -13,13 +13,13 @@ suggestions.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 from rapidfuzz.distance import OSA
 
 from bot.intents import IntentDetector, IntentResult
@@ -113,6 +113,7 @@ class SearchIndex:
         self.stems: dict[str, dict[int, float]] = defaultdict(dict)
         # Per service, its names (title, aliases) as (key, stem) pairs, for name coverage.
         self.names: list[list[tuple[tuple[str, str], ...]]] = [[] for _ in services]
+        words: set[str] = set()  # keys that are words of a card (not joined neighbours)
         entries = [(doc, fname, text) for doc, svc in enumerate(services) for fname, texts in _fields(svc)
                    for text in texts]
         normalized = normalize_many([text for _, _, text in entries])
@@ -121,6 +122,7 @@ class SearchIndex:
             toks = [phonetic(t) for t in analyzer.tokens(norm)]
             content = [t for t in toks if t not in stop]
             for t in content:
+                words.add(t)
                 _put(self.postings[t], doc, weight)
                 _put(self.stems[stem(t)], doc, weight)
             if fname in NAME_FIELDS:
@@ -130,6 +132,7 @@ class SearchIndex:
                 self.names[doc].append(tuple((t, stem(t)) for t in content))
         self.postings = dict(self.postings)
         self.stems = dict(self.stems)
+        self.words = frozenset(words)
         self.deletes: dict[str, list[str]] = defaultdict(list)
         for key in self.postings:
             if len(key) >= 3:
@@ -138,17 +141,44 @@ class SearchIndex:
         self.deletes = dict(self.deletes)
         self.n_docs = max(1, len(services))
         self._doc_of = {s.id: i for i, s in enumerate(services)}
-        self._memo: dict[str, tuple[dict[int, float], set[str]]] = {}
+        self._memo: dict[str, tuple[np.ndarray, np.ndarray, set[str]]] = {}
+        self._build_name_arrays()
+
+    def _build_name_arrays(self) -> None:
+        """Every word of every name (title, aliases) as an occurrence, so name coverage is computed for the
+        whole catalogue at once."""
+        occ_name: list[int] = []
+        by_key: dict[str, list[int]] = defaultdict(list)
+        by_stem: dict[str, list[int]] = defaultdict(list)
+        name_len: list[int] = []
+        first: list[int] = []
+        for names in self.names:
+            first.append(len(name_len))
+            for name in names or [()]:  # a service whose title is all stopwords still has a (blank) name
+                for key, st in name:
+                    by_key[key].append(len(occ_name))
+                    by_stem[st].append(len(occ_name))
+                    occ_name.append(len(name_len))
+                name_len.append(max(1, len(name)))
+        self.occ_name = np.array(occ_name, dtype=np.intp)
+        self.n_occ = len(occ_name)
+        self.n_names = len(name_len)
+        self.name_len = np.array(name_len, dtype=float)
+        self.doc_first_name = np.array(first or [0], dtype=np.intp)
+        self.occ_by_key = {k: np.array(v, dtype=np.intp) for k, v in by_key.items()}
+        self.occ_by_stem = {k: np.array(v, dtype=np.intp) for k, v in by_stem.items()}
 
     # ---------------------------------------------------------------------------------------- matching
-    def _matches(self, key: str) -> tuple[dict[int, float], set[str]]:
+    def _matches(self, key: str) -> tuple[np.ndarray, np.ndarray, set[str]]:
         """Documents matching one query word, with match quality × field weight, and the keys it hit.
 
         Citizens' words repeat, so results are memoized per word (the index never changes: a reload
         builds a new one)."""
         cached = self._memo.get(key)
         if cached is None:
-            cached = self._match_uncached(key)
+            hits, hit_keys = self._match_uncached(key)
+            cached = (np.fromiter(hits.keys(), dtype=np.intp, count=len(hits)),
+                      np.fromiter(hits.values(), dtype=float, count=len(hits)), hit_keys)
             if len(self._memo) >= MEMO_SIZE:
                 self._memo.pop(next(iter(self._memo)))
             self._memo[key] = cached
@@ -172,7 +202,7 @@ class SearchIndex:
             return hits, keys | {s}
         for variant in spoken_variants(key):
             if variant in self.postings or stem(variant) in self.stems:
-                hits, more = self._matches(variant)
+                hits, more = self._match_uncached(variant)
                 return hits, keys | more | {s}
         if is_content_word(key) and len(key) < 6:
             return hits, keys | {s}  # a real word we lack is a different word, not a typo of ours
@@ -196,13 +226,17 @@ class SearchIndex:
                     yield other
 
     def _neighbours(self, key: str) -> Iterable[str]:
+        """Indexed words one edit (insertion, deletion, substitution, adjacent swap) away from `key`,
+        found through shared deletions rather than by comparing with every word."""
         found: set[str] = set()
-        for d in (key, *_deletions(key)):
+        deletions = _deletions(key)
+        for d in deletions:  # the citizen typed a letter too many
+            if d in self.postings:
+                found.add(d)
+        for d in (key, *deletions):  # a letter too few, a wrong letter, two letters swapped
             for other in self.deletes.get(d, ()):
                 if other not in found and OSA.distance(key, other, score_cutoff=1) <= 1:
                     found.add(other)
-        if key in self.deletes:  # the query lacks a letter the indexed word has
-            found.update(o for o in self.deletes[key] if OSA.distance(key, o, score_cutoff=1) <= 1)
         return found
 
     def rank(self, tokens: tuple[str, ...], cue_positions: frozenset[int]) -> tuple[list[Candidate], int]:
@@ -213,29 +247,28 @@ class SearchIndex:
         terms: list[tuple[int, str]] = [(i, k) for i, k in enumerate(keys) if k not in stop]
         if not terms:
             return [], 0
-        per_term: list[dict[int, float]] = []
+        per_term: list[tuple[np.ndarray, np.ndarray]] = []
         matched_keys: set[str] = set()
         for _, key in terms:
-            hits, hit_keys = self._matches(key)
-            per_term.append(hits)
+            ids, vals, hit_keys = self._matches(key)
+            per_term.append((ids, vals))
             matched_keys |= hit_keys
         # Split words: two neighbouring query words that the index knows joined («ثبت نام» → «ثبتنام»).
         for j in range(len(terms) - 1):
             joined = terms[j][1] + terms[j + 1][1]
-            if joined in self.postings:
+            if joined in self.words:  # a catalogue word the citizen typed in two parts
                 matched_keys.add(joined)
-                per_term[j], per_term[j + 1] = dict(per_term[j]), dict(per_term[j + 1])  # memoized: copy
-                for doc, w in self.postings[joined].items():
-                    _put(per_term[j], doc, w)
-                    _put(per_term[j + 1], doc, w)
+                jids, jvals, _ = self._matches(joined)
+                per_term[j] = _union_max(per_term[j], (jids, jvals), self.n_docs)
+                per_term[j + 1] = _union_max(per_term[j + 1], (jids, jvals), self.n_docs)
         weights: list[float] = []
         content_total = 0.0
         content_count = 0
         light = _light_verb_objects(keys, stop)
-        for (pos, key), hits in zip(terms, per_term, strict=True):
-            idf = math.log(1 + self.n_docs / (len(hits) + 0.5))
+        for (pos, key), (ids, _) in zip(terms, per_term, strict=True):
+            idf = math.log(1 + self.n_docs / (len(ids) + 0.5))
             is_cue = pos in cue_positions
-            if not hits and not is_cue:
+            if not len(ids) and not is_cue:
                 idf *= _unknown_word_weight(key)
             if pos in light:
                 idf *= LIGHT_VERB_OBJECT_WEIGHT
@@ -246,73 +279,44 @@ class SearchIndex:
         total = sum(weights)
         if total <= 0:
             return [], content_count
-        # Rare words first. A service matching none of the words that carry the first
-        # (1 - SUGGEST_COVERAGE) of the content weight cannot reach even a suggestion, so common words
-        # only add to services already found (this keeps a 10,000-card catalogue fast).
-        order = sorted(range(len(terms)), key=lambda t: -weights[t])
-        essential: list[int] = []
-        rest: list[int] = []
-        remaining = content_total
-        for t in order:
-            is_cue = terms[t][0] in cue_positions
-            if not per_term[t] or weights[t] <= 0:
-                continue
-            if is_cue or (essential and remaining < SUGGEST_COVERAGE * content_total):
-                rest.append(t)
-            else:
-                essential.append(t)
-                remaining -= weights[t]
-        scores: dict[int, float] = defaultdict(float)
-        covered: dict[int, float] = defaultdict(float)
-        for t in essential:
-            w = weights[t]
-            for doc, quality in per_term[t].items():
-                scores[doc] += w * quality
-                covered[doc] += w
-        for t in rest:
-            w, hits = weights[t], per_term[t]
-            is_cue = terms[t][0] in cue_positions
-            if not essential:  # only cue words matched: they alone decide the pool
-                for doc, quality in hits.items():
-                    scores[doc] += w * quality
-                continue
-            for doc in list(scores):
-                quality = hits.get(doc)
-                if quality is not None:
-                    scores[doc] += w * quality
-                    if not is_cue:
-                        covered[doc] += w
-        # Name coverage scales a score by 0.7..1, so a service whose raw score is below 0.7 x the K-th best
-        # raw score can never enter the top K: only the others are fully scored.
-        if len(scores) > TOP_K:
-            kth = heapq.nlargest(TOP_K, scores.values())[-1]
-            pool = [(doc, raw) for doc, raw in scores.items() if raw >= 0.7 * kth]
-        else:
-            pool = list(scores.items())
-        top = heapq.nlargest(
-            TOP_K,
-            (((raw / total) * (0.7 + 0.3 * self._name_coverage(doc, matched_keys)), covered[doc], doc) for doc, raw in pool),
-        )
+        scores = np.zeros(self.n_docs)
+        covered = np.zeros(self.n_docs)
+        for (pos, _), (ids, vals), w in zip(terms, per_term, weights, strict=True):
+            if len(ids) and w > 0:
+                scores[ids] += w * vals
+                if pos not in cue_positions:
+                    covered[ids] += w
+        final = scores / total * (0.7 + 0.3 * self._name_coverage(matched_keys))
+        found = np.flatnonzero(final)
+        if len(found) > TOP_K:
+            found = found[np.argpartition(-final[found], TOP_K - 1)[:TOP_K]]
         candidates = [
-            Candidate(self.services[doc], round(score, 4), round(cov / content_total, 4) if content_total else 0.0)
-            for score, cov, doc in top
+            Candidate(self.services[doc], round(float(final[doc]), 4),
+                      round(float(covered[doc]) / content_total, 4) if content_total else 0.0)
+            for doc in found.tolist()
         ]
         candidates.sort(key=lambda c: (-c.score, -c.coverage, c.service.title))
-        return candidates[:TOP_K], content_count
+        return candidates, content_count
+
+    def _name_coverage(self, matched: set[str]) -> np.ndarray:
+        """Per service, how much of its best-fitting name (title or an alias) the query covers: each word
+        of each name counts when the query hit its key or its stem."""
+        hit = np.zeros(self.n_occ, dtype=bool)
+        for key in matched:
+            occ = self.occ_by_key.get(key)
+            if occ is not None:
+                hit[occ] = True
+            occ = self.occ_by_stem.get(key)
+            if occ is not None:
+                hit[occ] = True
+        per_name = np.bincount(self.occ_name[hit], minlength=self.n_names) / self.name_len
+        return np.maximum.reduceat(per_name, self.doc_first_name)
 
     def names_contain(self, service: Service, tokens: tuple[str, ...], positions: Iterable[int]) -> bool:
         """Whether the words at `positions` all appear in one of the service's names."""
         doc = self._doc_of[service.id]
         words = {phonetic(tokens[p]) for p in positions}
         return bool(words) and any(words <= {key for key, _ in name} for name in self.names[doc])
-
-    def _name_coverage(self, doc: int, matched: set[str]) -> float:
-        """How much of the service's best-fitting name (title or an alias) the query covers."""
-        best = 0.0
-        for name in self.names[doc]:
-            hit = sum(1 for key, st in name if key in matched or st in matched)
-            best = max(best, hit / len(name))
-        return best
 
 
 class SearchEngine:
@@ -450,6 +454,15 @@ def _fields(service: Service) -> list[tuple[str, list[str]]]:
         ("documents", list(service.documents)),
         ("laws", list(service.laws)),
     ]
+
+
+def _union_max(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two (services, qualities) hit lists merged, keeping the better quality of each service."""
+    dense = np.zeros(n)
+    dense[a[0]] = a[1]
+    dense[b[0]] = np.maximum(dense[b[0]], b[1])
+    ids = np.flatnonzero(dense)
+    return ids, dense[ids]
 
 
 def _put(target: dict[int, float], doc: int, weight: float) -> None:

@@ -96,7 +96,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
               u.decision.kind)
 
 
-def register_reply(service) -> Reply:  # noqa: ANN001 - bot.knowledge.Service
+def register_reply(service) -> Reply:
     """Where and how to register for a service, from its card."""
     lines = [T.REGISTER_WHERE.format(title=bold(service.title))]
     if service.websites:
@@ -185,11 +185,11 @@ def _menu(rt: Runtime, item: str, first_name: str) -> Reply | None:
     return None
 
 
-async def _answer(query, text: str | None = None, alert: bool = False) -> None:  # noqa: ANN001
+async def _answer(query, text: str | None = None, alert: bool = False) -> None:
     """Stops the button's spinner; a query answered twice or too late is not worth an error."""
     try:
         await query.answer(text, show_alert=alert)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.info("callback query could not be answered: %s", exc)
 
 

@@ -33,9 +33,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if isinstance(update, Update) and update.callback_query is not None:
             await update.callback_query.answer()
-    except Exception:  # noqa: BLE001, S110 - already answered or too old; the message below still goes
+    except Exception:
         pass
     try:
         await send(rt, context.bot, chat_id, Reply(text))
-    except Exception:  # noqa: BLE001 - the platform itself is failing; logging is all that is left
+    except Exception:
         log.warning("could not tell chat %s about the error", chat_id)

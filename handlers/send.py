@@ -40,7 +40,7 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKe
     return None
 
 
-async def send(rt: Runtime, bot, chat_id: int, reply: Reply) -> Message | None:  # noqa: ANN001 - telegram.Bot
+async def send(rt: Runtime, bot, chat_id: int, reply: Reply) -> Message | None:
     """Sends a reply, split at line breaks when longer than a message may be; buttons go on the last part."""
     pieces = split_text(rt.profile.render(reply.text))
     keyboard = markup(reply)

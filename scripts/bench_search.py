@@ -107,6 +107,8 @@ def run(size: int, n_queries: int, rng: random.Random, real: list[Service], lexi
     queries = [(typo(s.title, rng) if rng.random() < 0.6 else s.title, s) for s in targets]
     engine.understand("گرم کردن")  # first-call costs (hazm) are not part of the steady state
 
+    # Each side runs over all queries in its own loop (interleaving them would let the baseline's scan of
+    # every title evict the index from the CPU caches before each of our queries).
     ours, base = [], []
     ours_ok = base_ok = 0
     for q, want in queries:
@@ -115,6 +117,7 @@ def run(size: int, n_queries: int, rng: random.Random, real: list[Service], lexi
         ours.append((time.perf_counter() - t) * 1000)
         got = u.decision.match or (u.decision.candidates[0].service if u.decision.candidates else None)
         ours_ok += got is not None and got.title == want.title
+    for q, want in queries:
         t = time.perf_counter()
         hit = process.extractOne(q, titles, scorer=fuzz.WRatio, processor=utils.default_process)
         base.append((time.perf_counter() - t) * 1000)
@@ -142,11 +145,14 @@ def main() -> int:
     real = [*base.services, *others]
 
     print(f"{'cards':>6} {'build s':>8} {'index MB':>9} | {'p50 ms':>7} {'p99 ms':>7} {'acc':>6} | "
-          f"{'base p50':>8} {'base p99':>8} {'base acc':>8} | {'speed-up (mean)':>15} {'p99 target':>10}")
+          f"{'base p50':>8} {'base p99':>8} {'base acc':>8} | {'speed-up (mean)':>15} {'target':>10}")
     for size in args.sizes:
         r = run(size, args.queries, rng, real, base.lexicon)
         speedup = r["b_mean"] / r["mean"]
-        verdict = "ok" if r["p99"] <= 5 and speedup >= 10 else "MISSED"
+        if size < 10_000:
+            verdict = "n/a"  # the targets are set for 10,000 cards
+        else:
+            verdict = "ok" if r["p99"] <= 5 and speedup >= 10 else "MISSED"
         print(f"{r['size']:>6} {r['build_s']:>8.2f} {r['mem_mb']:>9.1f} | {r['p50']:>7.2f} {r['p99']:>7.2f} "
               f"{r['acc']:>6.1%} | {r['b_p50']:>8.2f} {r['b_p99']:>8.2f} {r['b_acc']:>8.1%} | "
               f"{speedup:>14.1f}x {verdict:>10}")
