@@ -91,6 +91,11 @@ def build_application(
     return app
 
 
+async def post_init(app: Application) -> None:
+    """Best-effort platform settings; call after `initialize()` when starting an app by hand."""
+    await _post_init(app)
+
+
 async def _post_init(app: Application) -> None:
     """Commands menu and description: best effort, Bale may refuse them."""
     bot = app.bot
@@ -118,6 +123,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         app = build_application(settings, db, knowledge)
         profile = app.bot_data["rt"].profile
         async with app:
+            await _post_init(app)  # PTB runs post_init only from run_polling/run_webhook
             await app.start()
             await app.updater.start_polling(
                 poll_interval=profile.poll_interval,

@@ -10,7 +10,7 @@ import asyncio
 import sys
 from typing import TextIO
 
-from bot.app import build_application
+from bot.app import build_application, post_init
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.peer import BotApiPeer, PeerRequest
 from bot.settings import Settings
@@ -37,6 +37,7 @@ class Sandbox:
         self.app = build_application(self.settings, self.db, knowledge, request=PeerRequest(self.peer),
                                      get_updates_request=PeerRequest(self.peer, read_timeout=30))
         await self.app.initialize()
+        await post_init(self.app)
         await self.app.start()
         await self.app.updater.start_polling(poll_interval=0.0, timeout=10)
         return self

@@ -73,6 +73,9 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt = _rt(context)
     user, chat_id = update.effective_user, update.effective_chat.id
     text = update.effective_message.text or ""
+    if text.startswith("/"):  # a command sent without its entity (seen in some Bale clients)
+        await _command_by_text(text, update, context)
+        return
     if len(text) > MAX_TEXT:
         await send(rt, context.bot, chat_id, Reply(T.TOO_LONG.format(limit=to_persian_digits(MAX_TEXT))))
         return
@@ -94,6 +97,12 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(rt, context.bot, chat_id, reply)
     log.debug("answered in %.1f ms (intent=%s, outcome=%s)", (time.perf_counter() - started) * 1000, u.intent,
               u.decision.kind)
+
+
+async def _command_by_text(text: str, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    name = text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(text) > 1 else ""
+    handler = {"start": start, "help": show_help, "cancel": cancel}.get(name, unknown_command)
+    await handler(update, context)
 
 
 def register_reply(service) -> Reply:

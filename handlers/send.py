@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import (
@@ -13,12 +14,15 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot.app import Runtime
 from bot.reply import Reply, split_text
 
 log = logging.getLogger(__name__)
+
+FLOOD_RETRIES = 3
+MAX_FLOOD_WAIT = 60.0  # seconds; a longer ban is reported rather than waited out inside a handler
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
@@ -46,14 +50,32 @@ async def send(rt: Runtime, bot, chat_id: int, reply: Reply) -> Message | None:
     keyboard = markup(reply)
     last = None
     for i, piece in enumerate(pieces):
-        last = await bot.send_message(
-            chat_id,
-            piece,
-            parse_mode=rt.profile.parse_mode,
-            reply_markup=keyboard if i == len(pieces) - 1 else None,
-            disable_web_page_preview=True,
+        last = await _with_flood_retry(
+            lambda piece=piece, i=i: bot.send_message(
+                chat_id,
+                piece,
+                parse_mode=rt.profile.parse_mode,
+                reply_markup=keyboard if i == len(pieces) - 1 else None,
+                disable_web_page_preview=True,
+            )
         )
     return last
+
+
+async def _with_flood_retry(call):
+    """Runs a Bot API call; on flood control (429) waits as told and tries again, a bounded number of
+    times, so an answer is delayed rather than lost. The server refused the call, so a retry cannot
+    duplicate the message."""
+    for attempt in range(FLOOD_RETRIES + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
+            if attempt == FLOOD_RETRIES or wait > MAX_FLOOD_WAIT:
+                raise
+            log.warning("flood control: waiting %.1f s before resending", wait)
+            await asyncio.sleep(wait)
+    raise AssertionError("unreachable")
 
 
 async def edit_or_send(rt: Runtime, query: CallbackQuery, reply: Reply) -> None:

@@ -21,7 +21,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import answers
 from bot import texts as T
-from bot.app import build_application
+from bot.app import build_application, post_init
 from bot.knowledge import load_knowledge
 from bot.peer import MAX_TEXT_LENGTH, BotApiPeer, PeerRequest
 from bot.persian import to_persian_digits
@@ -99,6 +99,14 @@ class Chat:
         message_id = message_id or self.peer.sent(self.user_id)[-1]["message_id"]
         return await self.act(lambda: self.peer.user_taps(self.user_id, message_id, data))
 
+    async def tap_twice(self, data: str, message_id: int) -> list[Message]:
+        """Two taps on the same button, both on their way before the bot handles the first."""
+        before = len(self.peer.outbox(self.user_id))
+        taps = [self.peer.user_taps(self.user_id, message_id, data) for _ in range(2)]
+        self.query_ids += [t["callback_query"]["id"] for t in taps]
+        await asyncio.wait_for(asyncio.gather(*(self._handled[t["update_id"]].wait() for t in taps)), 10)
+        return self.peer.outbox(self.user_id)[before:]
+
     async def answer(self, text: str) -> Message:
         """Sends `text` and returns the one message the bot answers with."""
         messages = await self.send(text)
@@ -125,6 +133,12 @@ def labels(message: Message) -> list[str]:
     return [label for row in message["buttons"] for label in row]
 
 
+def data_of(message: Message, label: str) -> str:
+    """The callback data behind the button labelled `label`."""
+    rows = message["reply_markup"]["inline_keyboard"]
+    return next(b["callback_data"] for row in rows for b in row if b["text"] == label)
+
+
 def title_line(message: Message) -> str:
     """The first line as seen, without Bale's bold marks."""
     return message["plain"].splitlines()[0].strip("*")
@@ -149,6 +163,7 @@ async def chat(request: pytest.FixtureRequest, tmp_path: Path):
         app.add_error_handler(citizen.observe_error)
         await app.initialize()
         try:
+            await post_init(app)  # as serve() does
             await app.start()
             # Bale answers getUpdates at once (no long poll): a small interval keeps the loop from spinning.
             await app.updater.start_polling(poll_interval=0 if platform == "telegram" else 0.01, timeout=1)
@@ -190,6 +205,8 @@ async def test_help_search_and_track_from_the_menu(chat: Chat) -> None:
     menu = await chat.tap_for_one(T.BACK_TO_MENU)
     assert menu["buttons"] == MAIN_MENU
     assert (await chat.tap_for_one(T.MENU_SEARCH))["plain"] == T.SEARCH_PROMPT
+    await chat.send("/start")
+    assert (await chat.tap_for_one(T.MENU_TRACK))["plain"] == T.TRACK_PROMPT
     assert title_line(await chat.answer("/help")) == T.HELP_TITLE
     assert (await chat.answer("/nonsense"))["plain"] == T.UNKNOWN_COMMAND
     assert (await chat.answer("/cancel"))["plain"] == T.NOTHING_TO_CANCEL
@@ -283,6 +300,8 @@ async def test_each_service_is_found_and_every_section_answers_from_its_card(cha
         assert "رایگان" not in cost["plain"]
     elif all(c["amount"] == 0 for c in source["costs"]):
         assert T.COST_FREE in cost["plain"]
+    else:
+        assert "رایگان" not in cost["plain"]
 
     duration = await chat.tap_for_one(T.BTN_DURATION)
     assert card.duration in duration["plain"] and source["duration"] in duration["plain"]
@@ -306,7 +325,7 @@ async def test_each_service_is_found_and_every_section_answers_from_its_card(cha
 async def test_register_shows_where_and_how(chat: Chat) -> None:
     await chat.send("وام کارا")
     register = await chat.tap_for_one(T.BTN_REGISTER)
-    assert register["plain"].splitlines()[0].strip("*").startswith("ثبت‌نام «")
+    assert title_line(register).startswith("ثبت‌نام «")
     assert "🌐 http://kara.mcls.gov.ir/" in register["plain"]
     assert "تکمیل فرم ثبت‌نام و دریافت کد رهگیری" in register["plain"]
 
@@ -337,6 +356,14 @@ async def test_a_follow_up_after_start_no_longer_refers_to_the_old_service(chat:
     await chat.send("/start")
     asked = await chat.answer("مدارکش چیه؟")
     assert "مستندات" not in asked["plain"]
+
+
+async def test_the_service_being_viewed_belongs_to_one_citizen(chat: Chat) -> None:
+    await chat.send("وام کارا")
+    neighbour = chat.other_citizen(USER + 1)
+    asked = await neighbour.answer("مدارکش چیه؟")
+    assert asked["plain"] == T.ASK_WHICH_SERVICE.format(what="مدارک لازم")
+    assert "مستندات مرتبط با طرح اشتغال" in (await chat.answer("مدارکش چیه؟"))["plain"]
 
 
 async def test_an_unknown_service_is_answered_honestly(chat: Chat) -> None:
@@ -379,7 +406,8 @@ async def test_a_channel_post_is_ignored_without_a_crash(chat: Chat) -> None:
 
 
 async def test_a_very_long_message_gets_the_too_long_answer(chat: Chat) -> None:
-    answer = await chat.answer("وام کارا " * 555)  # 5,000 characters
+    text = ("وام کارا " * 600)[:5000]
+    answer = await chat.answer(text)
     assert answer["plain"] == T.TOO_LONG.format(limit="۱۰۰۰")
 
 
@@ -394,8 +422,8 @@ async def test_a_very_long_message_gets_the_too_long_answer(chat: Chat) -> None:
 )
 async def test_forged_button_data_gets_a_polite_alert(chat: Chat, data: str) -> None:
     menu = await chat.answer("/start")
-    answers = await chat.tap_data(data, menu["message_id"])
-    assert answers == []  # nothing sent, the menu left as it was
+    shown = await chat.tap_data(data, menu["message_id"])
+    assert shown == []  # nothing sent, the menu left as it was
     assert chat.callback_answer() == {"text": T.STALE_BUTTON, "show_alert": True}
     assert chat.peer.sent(USER)[-1]["buttons"] == MAIN_MENU
     assert (await chat.answer("وام کارا"))["buttons"]  # the conversation goes on
@@ -413,27 +441,16 @@ async def test_every_tap_is_answered(chat: Chat) -> None:
 
 async def test_a_double_tap_on_a_menu_button_shows_the_list_once(chat: Chat) -> None:
     menu = await chat.answer("/start")
-    data = "m:a"
-    assert ["m:a"] == [
-        b["callback_data"] for row in menu["reply_markup"]["inline_keyboard"] for b in row if b["text"] == T.MENU_BY_AGENCY
-    ]
-    first = await chat.tap_data(data, menu["message_id"])
-    second = await chat.tap_data(data, menu["message_id"])
-    assert [m["plain"] for m in first] == [T.BROWSE_AGENCIES]
-    assert second == []  # "message is not modified" is no error for the citizen
-    assert chat.callback_answer() is not None
+    shown = await chat.tap_twice(data_of(menu, T.MENU_BY_AGENCY), menu["message_id"])
+    # The second edit is "message is not modified": no error, no second message.
+    assert [(m["event"], m["plain"]) for m in shown] == [("edit", T.BROWSE_AGENCIES)]
+    assert chat.peer.sent(USER)[-1]["plain"] == T.BROWSE_AGENCIES
 
 
-async def test_a_double_tap_before_the_bot_answers_is_harmless(chat: Chat) -> None:
+async def test_a_double_tap_on_a_section_button_answers_without_error(chat: Chat) -> None:
     card = await chat.answer("وام کارا")
-    data = next(b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row
-                if b["text"] == T.BTN_DOCUMENTS)
-    # Both taps arrive in the same getUpdates batch.
-    taps = [chat.peer.user_taps(USER, card["message_id"], data) for _ in range(2)]
-    chat.query_ids += [t["callback_query"]["id"] for t in taps]
-    await asyncio.wait_for(asyncio.gather(*(chat._handled[t["update_id"]].wait() for t in taps)), 10)
-    shown = [m["plain"] for m in chat.peer.sent(USER)[1:]]
-    assert shown and all("مستندات مرتبط با طرح اشتغال" in text for text in shown)
+    shown = await chat.tap_twice(data_of(card, T.BTN_DOCUMENTS), card["message_id"])
+    assert shown and all("مستندات مرتبط با طرح اشتغال" in m["plain"] for m in shown)
 
 
 async def test_a_refused_edit_falls_back_to_a_new_message(chat: Chat) -> None:
@@ -456,6 +473,16 @@ async def test_a_failing_button_still_stops_spinning_and_apologises(
     [apology] = await chat.tap(T.BTN_DOCUMENTS)
     assert apology["plain"] == T.ERROR
     assert chat.callback_answer() is not None  # answered by the error handler
+
+
+async def test_a_citizen_who_blocked_the_bot_does_not_stop_it_serving_others(chat: Chat) -> None:
+    chat.errors_expected = True
+    await chat.send("/start")
+    chat.peer.block(USER)
+    assert await chat.send("وام کارا") == []
+    assert [type(e).__name__ for e in chat.errors] == ["Forbidden"]
+    neighbour = chat.other_citizen(USER + 1)
+    assert title_line(await neighbour.answer("وام کارا")) == "ارائه معرفی‌نامه دریافت تسهیلات طرح کارا"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -553,7 +580,7 @@ async def test_telegram_gets_html_with_every_dynamic_value_escaped(chat: Chat) -
     assert card["plain"].startswith("ارائه معرفی‌نامه")
 
     unknown = await chat.answer("صدور <گذرنامه> & ویزا")
-    assert unknown["plain"].startswith("متأسفانه خدمتی با «")
+    assert unknown["plain"].startswith("متأسفانه خدمتی با «صدور <گذرنامه> & ویزا»")  # the query, literally
     await chat.send("وام کارا")
     await chat.tap(T.BTN_DOCUMENTS)
     await chat.tap(T.BTN_CARD)  # an edit
@@ -596,15 +623,9 @@ async def test_telegram_gets_the_commands_menu_from_post_init(chat: Chat) -> Non
     assert chat.peer.descriptions["short_description"] == {"": T.BOT_NAME}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/app.py serve() starts the Application by hand (async with app / start / start_polling); "
-    "PTB calls post_init only from run_polling/run_webhook, so _post_init never runs and the commands "
-    "menu is never set",
-)
 @pytest.mark.parametrize("chat", ["telegram"], indirect=True)
 async def test_starting_the_bot_like_serve_sets_the_commands_menu(chat: Chat) -> None:
-    """The fixture starts the app exactly as serve() does (initialize, start, start_polling)."""
+    """The fixture starts the app exactly as serve() does (initialize, post_init, start, start_polling)."""
     assert (await chat.answer("/start"))["buttons"] == MAIN_MENU
     assert chat.peer.calls_to("setMyCommands")
 
@@ -648,14 +669,8 @@ async def test_a_reply_longer_than_a_message_is_split_at_line_breaks(chat: Chat)
     assert [bool(m["buttons"]) for m in messages] == [False] * (len(messages) - 1) + [True]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers.send.send does not retry after 429 (RetryAfter): the answer is lost and the "
-    "citizen gets the generic error text instead",
-)
 async def test_flood_control_once_still_delivers_the_answer(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")  # PTB 22.8 otherwise warns while building RetryAfter
-    chat.errors_expected = True  # the xfail outcome must not turn into a teardown error
     chat.peer.fail_next("sendMessage", 429, retry_after=1)
     await chat.send("وام کارا")
     deadline = asyncio.get_running_loop().time() + 2.5  # retry_after is 1 s
@@ -663,17 +678,6 @@ async def test_flood_control_once_still_delivers_the_answer(chat: Chat, monkeypa
         assert asyncio.get_running_loop().time() < deadline, [m["plain"] for m in chat.peer.sent(USER)]
         await asyncio.sleep(0.05)
     assert T.ERROR not in [m["plain"] for m in chat.peer.sent(USER)]
-
-
-async def test_what_happens_today_on_flood_control(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Records today's behaviour (see the xfail above): one apology, no crash, the next message works."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-    chat.errors_expected = True
-    chat.peer.fail_next("sendMessage", 429, retry_after=1)
-    [apology] = await chat.send("وام کارا")
-    assert apology["plain"] == T.ERROR
-    assert [type(e).__name__ for e in chat.errors] == ["RetryAfter"]
-    assert title_line(await chat.answer("وام کارا")).startswith("ارائه معرفی‌نامه")
 
 
 async def test_a_failing_engine_reaches_the_citizen_as_the_error_text(

@@ -121,5 +121,5 @@ def test_persian_labels_are_accepted_for_checkboxes():
 
 def test_load_refuses_broken_knowledge(kdir):
     write(kdir, "bad.yaml", "id: BAD ID\ntitle: t\nprovider: p\n")
-    with pytest.raises(Exception, match="bad.yaml: id:"):
+    with pytest.raises(Exception, match=r"bad\.yaml: id:"):
         load_knowledge(kdir)
