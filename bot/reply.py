@@ -92,3 +92,21 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
+
+
+def render_pieces(text: str, render, limit: int = MAX_MESSAGE) -> list[str]:  # noqa: ANN001 - a render_* function
+    """Splits a reply into messages *before* rendering (so an HTML entity or tag is never cut) and
+    renders each; a bold span cut by a split is closed and reopened. Escaping can lengthen a piece, so
+    the split is redone tighter until every rendered piece fits."""
+    size = limit
+    while True:
+        pieces = []
+        for piece in split_text(text, size):
+            if piece.count(B_OPEN) > piece.count(B_CLOSE):
+                piece += B_CLOSE
+            if piece.find(B_CLOSE) != -1 and (piece.find(B_OPEN) == -1 or piece.find(B_CLOSE) < piece.find(B_OPEN)):
+                piece = B_OPEN + piece
+            pieces.append(render(piece))
+        if all(len(p) <= limit for p in pieces) or size < 200:
+            return pieces
+        size = int(size * 0.8)

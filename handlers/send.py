@@ -17,7 +17,7 @@ from telegram import (
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot.app import Runtime
-from bot.reply import Reply, split_text
+from bot.reply import Reply, render_pieces
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKe
 
 async def send(rt: Runtime, bot, chat_id: int, reply: Reply) -> Message | None:
     """Sends a reply, split at line breaks when longer than a message may be; buttons go on the last part."""
-    pieces = split_text(rt.profile.render(reply.text))
+    pieces = render_pieces(reply.text, rt.profile.render)
     keyboard = markup(reply)
     last = None
     for i, piece in enumerate(pieces):
@@ -81,7 +81,7 @@ async def _with_flood_retry(call):
 async def edit_or_send(rt: Runtime, query: CallbackQuery, reply: Reply) -> None:
     """Replaces the tapped message with the reply; when the platform refuses or answers oddly (Bale), a new
     message is sent instead. A double tap (same content) is not an error."""
-    pieces = split_text(rt.profile.render(reply.text))
+    pieces = render_pieces(reply.text, rt.profile.render)
     keyboard = markup(reply)
     can_edit = (
         len(pieces) == 1
