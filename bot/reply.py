@@ -94,7 +94,7 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     return pieces
 
 
-def render_pieces(text: str, render, limit: int = MAX_MESSAGE) -> list[str]:  # noqa: ANN001 - a render_* function
+def render_pieces(text: str, render, limit: int = MAX_MESSAGE) -> list[str]:
     """Splits a reply into messages *before* rendering (so an HTML entity or tag is never cut) and
     renders each; a bold span cut by a split is closed and reopened. Escaping can lengthen a piece, so
     the split is redone tighter until every rendered piece fits."""
