@@ -328,20 +328,20 @@ def request_status(request, service_title: str) -> Reply:
         bold(T.TRACK_TITLE.format(code=to_persian_digits(request.tracking_code))),
         T.TRACK_SERVICE.format(title=service_title),
         T.TRACK_STATUS.format(status=bold(request.status_label)),
-        T.TRACK_CREATED.format(date=jalali_datetime(_tehran(request.created_at))),
+        T.TRACK_CREATED.format(date=jalali_datetime(tehran(request.created_at))),
     ]
     if request.events:
         lines += ["", T.TRACK_HISTORY]
         for e in request.events:
             lines.append(T.TRACK_EVENT.format(
-                date=jalali_datetime(_tehran(e.created_at)),
+                date=jalali_datetime(tehran(e.created_at)),
                 status=STATUS_LABELS.get(e.status, e.status),
                 note=f" — {e.note}" if e.note else "",
             ))
     return Reply(_join(lines))
 
 
-def _tehran(when):
+def tehran(when):
     """Times are stored in UTC; citizens read Tehran time."""
     import datetime as dt
 

@@ -97,7 +97,11 @@ async def post_init(app: Application) -> None:
 
 
 async def _post_init(app: Application) -> None:
-    """Commands menu and description: best effort, Bale may refuse them."""
+    """Commands menu and description (best effort: Bale may refuse them); status notices start."""
+    from handlers.registration import start_notices
+
+    if "notice_task" not in app.bot_data:
+        start_notices(app)
     bot = app.bot
     for call in (
         lambda: bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS]),
@@ -112,6 +116,8 @@ async def _post_init(app: Application) -> None:
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Long polling until SIGINT/SIGTERM (or `stop`): handled updates are confirmed to the server on the
     way out, so a restart neither loses nor repeats one."""
+    from handlers.registration import stop_notices
+
     knowledge = load_knowledge(settings.knowledge_dir)
     db = await Database.open(settings.database)
     stop = stop or asyncio.Event()
@@ -137,6 +143,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await stop.wait()
             log.info("stopping: finishing the updates in hand")
             await app.updater.stop()
+            await stop_notices(app)
             await app.stop()
     finally:
         await db.close()

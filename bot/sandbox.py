@@ -14,6 +14,7 @@ from bot.app import build_application, post_init
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.peer import BotApiPeer, PeerRequest
 from bot.settings import Settings
+from handlers.registration import stop_notices
 from storage.db import Database
 
 USER_ID = 1001
@@ -45,6 +46,7 @@ class Sandbox:
     async def __aexit__(self, *exc: object) -> None:
         try:
             await self.app.updater.stop()
+            await stop_notices(self.app)
             await self.app.stop()
             await self.app.shutdown()
         finally:

@@ -18,6 +18,7 @@ from bot.app import Runtime
 from bot.persian import to_persian_digits
 from bot.reply import Button, Reply, bold
 from bot.textnorm import clean
+from handlers import registration
 from handlers.send import edit_or_send, send
 from storage.tracking import is_well_formed, normalize_tracking_code
 
@@ -51,6 +52,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     await rt.db.chats.set_current_service(rt.profile.name, user.id, None)
     await send(rt, context.bot, update.effective_chat.id, main_menu(clean(user.first_name or "")))
+    paused = await registration.pause(rt, user.id)
+    if paused is not None:
+        await send(rt, context.bot, update.effective_chat.id, Reply(
+            T.FORM_PAUSED.format(title=bold(paused.title)),
+            ((Button(T.FORM_RESUME_BUTTON, "f:resume"), Button(T.FORM_CANCEL_BUTTON, "f:drop")),),
+        ))
 
 
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -64,7 +71,10 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     state = await rt.db.chats.get(rt.profile.name, user.id)
     await rt.db.chats.set_current_service(rt.profile.name, user.id, None)
-    text = T.CANCELLED if state.current_service else T.NOTHING_TO_CANCEL
+    if await registration.drop(rt, user.id):
+        text = T.FORM_CANCELLED
+    else:
+        text = T.CANCELLED if state.current_service else T.NOTHING_TO_CANCEL
     await send(rt, context.bot, update.effective_chat.id, Reply(text, remove_keyboard=True))
 
 
@@ -79,6 +89,10 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if len(text) > MAX_TEXT:
         await send(rt, context.bot, chat_id, Reply(T.TOO_LONG.format(limit=to_persian_digits(MAX_TEXT))))
         return
+    draft = await registration.active_draft(rt, user.id)
+    if draft is not None:
+        await registration.on_text(rt, context.bot, chat_id, user.id, draft, text)
+        return
     started = time.perf_counter()
     state = await rt.db.chats.get(rt.profile.name, user.id)
     u = rt.engine.understand(text, current_service=state.current_service)
@@ -89,9 +103,9 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(rt, context.bot, chat_id, Reply(T.TRACK_PROMPT))
         return
     if u.intent == "register" and u.service is not None:
-        reply = register_reply(u.service)
-    else:
-        reply = answers.respond(u)
+        await registration.begin(rt, context.bot, chat_id, user.id, u.service)
+        return
+    reply = answers.respond(u)
     if u.service is not None and u.service.id != state.current_service:
         await rt.db.chats.set_current_service(rt.profile.name, user.id, u.service.id)
     await send(rt, context.bot, chat_id, reply)
@@ -103,19 +117,6 @@ async def _command_by_text(text: str, update: Update, context: ContextTypes.DEFA
     name = text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(text) > 1 else ""
     handler = {"start": start, "help": show_help, "cancel": cancel}.get(name, unknown_command)
     await handler(update, context)
-
-
-def register_reply(service) -> Reply:
-    """Where and how to register for a service, from its card."""
-    lines = [T.REGISTER_WHERE.format(title=bold(service.title))]
-    if service.websites:
-        lines += [f"🌐 {u}" for u in service.websites]
-    if service.steps:
-        lines.append("")
-        lines += [f"{to_persian_digits(i)}. {s}" for i, s in enumerate(service.steps, 1)]
-    if not service.websites and not service.steps:
-        lines += [T.REGISTER_NO_CHANNEL, answers.where_to_ask(service)]
-    return Reply("\n".join(lines), answers.fact_buttons(service, "register"))
 
 
 async def track(rt: Runtime, user_id: int, raw_code: str) -> Reply:
@@ -162,8 +163,21 @@ async def tap_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     elif kind == "r":
         service = knowledge.get(rest)
         if service is not None:
-            reply = register_reply(service)
-            await rt.db.chats.set_current_service(rt.profile.name, user.id, service.id)
+            await _answer(query)
+            await registration.begin(rt, context.bot, query.message.chat_id if query.message else user.id, user.id, service)
+            return
+    elif kind == "f":
+        if data == "f:drop":
+            reply = Reply(T.FORM_CANCELLED) if await registration.drop(rt, user.id) else None
+        else:
+            await _answer(query)
+            stale = await registration.on_button(update, context, rt, data)
+            if stale is not None:
+                await send(rt, context.bot, query.message.chat_id if query.message else user.id, stale)
+            return
+    elif kind == "t":
+        if rest.isdigit() and len(rest) <= 24:
+            reply = await track(rt, user.id, rest)
     elif kind == "m":
         reply, edit = _menu(rt, rest, user.first_name or ""), True
     elif kind == "b":
@@ -203,7 +217,14 @@ async def _answer(query, text: str | None = None, alert: bool = False) -> None:
 
 
 async def share_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A shared contact outside a form: nothing to do with it yet."""
+    """A shared contact: the mobile number of a form in progress; otherwise politely declined."""
+    rt = _rt(context)
+    user, contact = update.effective_user, update.effective_message.contact
+    draft = await registration.active_draft(rt, user.id)
+    if draft is not None and await registration.on_contact(
+        rt, context.bot, update.effective_chat.id, user.id, draft, contact.phone_number, contact.user_id
+    ):
+        return
     await other_message(update, context)
 
 

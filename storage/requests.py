@@ -115,6 +115,23 @@ class Request:
         return STATUS_LABELS.get(self.status, self.status)
 
 
+@dataclass(frozen=True, slots=True)
+class StatusNotice:
+    """A status change to tell a citizen about."""
+
+    event_id: int
+    tracking_code: str
+    service_id: str
+    chat_id: int
+    status: str
+    note: str | None
+    created_at: _dt.datetime
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
 def _request(row: sqlite3.Row, events: tuple[RequestEvent, ...] = ()) -> Request:
     return Request(
         id=row["id"],
@@ -223,9 +240,9 @@ class RequestsRepo:
                 request_id = next(iter(rows))[0]
                 break
             await conn.execute(
-                "INSERT INTO request_events (request_id, status, note, actor, created_at)"
-                " VALUES (?, ?, NULL, 'citizen', ?)",
-                (request_id, SUBMITTED, stamp),
+                "INSERT INTO request_events (request_id, status, note, actor, created_at, notified_at)"
+                " VALUES (?, ?, NULL, 'citizen', ?, ?)",  # the citizen sees the confirmation at once
+                (request_id, SUBMITTED, stamp, stamp),
             )
         return CreatedRequest(tracking_code=code, created_at=now)
 
@@ -289,6 +306,30 @@ class RequestsRepo:
         request = await self.get(normalized)
         assert request is not None
         return request
+
+    async def undelivered(self, platform: str | None, limit: int = 50) -> list[StatusNotice]:
+        """Status changes the citizen has not been told about yet, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT e.id, e.status, e.note, e.created_at, r.tracking_code, r.service_id, r.chat_id, r.platform"
+            " FROM request_events e JOIN requests r ON r.id = e.request_id"
+            " WHERE e.notified_at IS NULL AND r.platform IS ? ORDER BY e.id LIMIT ?",
+            (platform, limit),
+        )
+        return [
+            StatusNotice(
+                event_id=r["id"], tracking_code=r["tracking_code"], service_id=r["service_id"], chat_id=r["chat_id"],
+                status=r["status"], note=r["note"], created_at=from_iso(r["created_at"]),  # type: ignore[arg-type]
+            )
+            for r in rows
+        ]
+
+    async def mark_delivered(self, event_id: int) -> None:
+        """Records that the citizen was told about a status change."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                "UPDATE request_events SET notified_at = ? WHERE id = ? AND notified_at IS NULL",
+                (to_iso(self._db.now()), event_id),
+            )
 
     async def list(
         self, status: str | None = None, service_id: str | None = None, limit: int = 50, offset: int = 0

@@ -322,12 +322,12 @@ async def test_each_service_is_found_and_every_section_answers_from_its_card(cha
     assert title_line(back[-1]) == source["title"]
 
 
-async def test_register_shows_where_and_how(chat: Chat) -> None:
+async def test_register_opens_the_form_at_its_first_question(chat: Chat) -> None:
     await chat.send("وام کارا")
-    register = await chat.tap_for_one(T.BTN_REGISTER)
-    assert title_line(register).startswith("ثبت‌نام «")
-    assert "🌐 http://kara.mcls.gov.ir/" in register["plain"]
-    assert "تکمیل فرم ثبت‌نام و دریافت کد رهگیری" in register["plain"]
+    intro, question = await chat.tap(T.BTN_REGISTER)
+    assert intro["plain"].replace("*", "").startswith("ثبت‌نام در «ارائه معرفی‌نامه دریافت تسهیلات طرح کارا»")
+    assert question["plain"].replace("*", "").startswith("پرسش ۱ از ۴: نام و نام خانوادگی")
+    assert labels(question) == [T.FORM_CANCEL_BUTTON]
 
 
 # --------------------------------------------------------------------------------------------------
