@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -43,7 +44,48 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check every knowledge file; non-zero exit on any problem")
     _knowledge_arg(p)
+
+    p = sub.add_parser("logs", help="conversation log, newest first (personal numbers masked)")
+    _staff_args(p)
+    p.add_argument("--user", type=int, help="only this user id")
+    p.add_argument("--since", help="from this day (Jalali 1405/08/30 or 2026-11-21)")
+    p.add_argument("--until", help="up to and including this day")
+    p.add_argument("--service", help="only this service id")
+    p.add_argument("--unanswered", action="store_true", help="only questions the bot could not answer")
+    p.add_argument("--limit", type=int, default=50)
+
+    p = sub.add_parser("requests", help="registered requests: list, show, set-status")
+    rsub = p.add_subparsers(dest="action", required=True)
+    q = rsub.add_parser("list", help="requests, newest first")
+    _staff_args(q)
+    q.add_argument("--status", help="submitted, under_review, needs_documents, approved, rejected, done")
+    q.add_argument("--service", help="only this service id")
+    q.add_argument("--limit", type=int, default=50)
+    q = rsub.add_parser("show", help="one request with its answers and history")
+    _staff_args(q)
+    q.add_argument("code")
+    q = rsub.add_parser("set-status", help="move a request to a new status (the citizen is notified)")
+    _staff_args(q)
+    q.add_argument("code")
+    q.add_argument("status", help="under_review, needs_documents, approved, rejected, done")
+    q.add_argument("--note", help="a note for the citizen and the history")
+    q.add_argument("--actor", help="who makes the change (default: your user name)")
+
+    p = sub.add_parser("stats", help="messages and users per day, top services and unanswered, requests by status")
+    _staff_args(p)
+    p.add_argument("--days", type=int, default=7)
+
+    p = sub.add_parser("export", help="CSV (UTF-8 with BOM) of the log or the requests")
+    _staff_args(p)
+    p.add_argument("what", choices=["logs", "requests"])
+    p.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    p.add_argument("--with-personal-data", action="store_true", help="requests: keep national codes and mobiles")
     return parser
+
+
+def _staff_args(p: argparse.ArgumentParser) -> None:
+    _knowledge_arg(p)
+    p.add_argument("--database", type=Path, default=None, help="SQLite file (default: BOT_DATABASE)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(knowledge_dir=getattr(args, "knowledge", None), database=getattr(args, "database", None))
     if args.command == "validate":
         return cmd_validate(settings.knowledge_dir)
+    if args.command in ("logs", "requests", "stats", "export"):
+        import asyncio
+
+        return asyncio.run(cmd_staff(args, settings))
     if args.command in ("search", "ask"):
         return cmd_search(args, settings.knowledge_dir)
     if args.command == "chat":
@@ -67,6 +113,50 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_polling(settings)
     raise AssertionError(args.command)
+
+
+async def cmd_staff(args: argparse.Namespace, settings) -> int:
+    """The staff tools, on the bot's database."""
+    from bot import staff
+    from bot.knowledge import KnowledgeError, load_knowledge
+    from storage.db import Database, StorageUnavailable
+
+    try:
+        knowledge = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if not os.path.exists(settings.database):  # noqa: ASYNC240 - one stat before anything runs
+        print(f"پایگاه داده {settings.database} وجود ندارد (BOT_DATABASE یا --database).", file=sys.stderr)
+        return 2
+    try:
+        db = await Database.open(settings.database)
+    except StorageUnavailable as exc:
+        print(f"پایگاه داده در دسترس نیست: {exc}", file=sys.stderr)
+        return 2
+    try:
+        out = sys.stdout
+        if args.command == "logs":
+            try:
+                since = staff.parse_day(args.since) if args.since else None
+                until = staff.parse_day(args.until) if args.until else None
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+            return await staff.logs(db, out, user=args.user, since=since, until=until, service=args.service,
+                                    unanswered=args.unanswered, limit=args.limit)
+        if args.command == "requests":
+            if args.action == "list":
+                return await staff.requests_list(db, knowledge, out, status=args.status, service=args.service,
+                                                 limit=args.limit)
+            if args.action == "show":
+                return await staff.requests_show(db, knowledge, out, args.code)
+            return await staff.requests_set_status(db, out, args.code, args.status, args.note, args.actor)
+        if args.command == "stats":
+            return await staff.stats(db, knowledge, out, args.days)
+        return await staff.export(db, args.what, args.out, personal=args.with_personal_data)
+    finally:
+        await db.close()
 
 
 def cmd_validate(directory: Path) -> int:

@@ -19,6 +19,7 @@ from bot.persian import to_persian_digits
 from bot.reply import Button, Reply, bold
 from bot.textnorm import clean
 from handlers import registration
+from handlers.audit import note_understanding
 from handlers.send import edit_or_send, send
 from storage.tracking import is_well_formed, normalize_tracking_code
 
@@ -96,6 +97,8 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     started = time.perf_counter()
     state = await rt.db.chats.get(rt.profile.name, user.id)
     u = rt.engine.understand(text, current_service=state.current_service)
+    answered = u.service is not None or u.intent in ("greeting", "thanks", "help", "track")
+    note_understanding(context, update, u, answered)
     if u.intent == "track" and u.tracking_code:
         await send(rt, context.bot, chat_id, await track(rt, user.id, u.tracking_code))
         return

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 PAUSED = "__paused__"  # drafts.editing value of a form set aside by /start
 NOTIFY_EVERY = 2.0  # seconds between looks for status changes to deliver
+PRUNE_EVERY_ROUNDS = 1800  # about an hour of rounds
+DRAFT_RETENTION_DAYS = 30
 
 
 def _state(draft) -> forms.FormState:
@@ -231,6 +233,14 @@ async def notice_loop(app: Application, every: float = NOTIFY_EVERY) -> None:
             if not app.running:
                 return
             await asyncio.sleep(0.1)
+
+
+async def prune(rt: Runtime) -> None:
+    """Retention: conversation logs older than BOT_LOG_RETENTION_DAYS, drafts untouched for a month."""
+    removed = await rt.db.log.prune(rt.settings.log_retention_days)
+    drafts = await rt.db.drafts.prune(DRAFT_RETENTION_DAYS)
+    if removed or drafts:
+        log.info("retention: %d log entries and %d stale drafts removed", removed, drafts)
 
 
 def start_notices(app: Application) -> asyncio.Task:

@@ -17,7 +17,8 @@ from telegram import (
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot.app import Runtime
-from bot.reply import Reply, render_pieces
+from bot.reply import Reply, render_pieces, render_plain
+from handlers.audit import reply_sent
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ async def send(rt: Runtime, bot, chat_id: int, reply: Reply) -> Message | None:
     """Sends a reply, split at line breaks when longer than a message may be; buttons go on the last part."""
     pieces = render_pieces(reply.text, rt.profile.render)
     keyboard = markup(reply)
+    await reply_sent(rt, chat_id, render_plain(reply.text))
     last = None
     for i, piece in enumerate(pieces):
         last = await _with_flood_retry(
@@ -96,6 +98,7 @@ async def edit_or_send(rt: Runtime, query: CallbackQuery, reply: Reply) -> None:
                 pieces[0], parse_mode=rt.profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True
             )
             if isinstance(result, Message) or result is True:
+                await reply_sent(rt, query.message.chat_id, render_plain(reply.text))
                 return
         except BadRequest as exc:
             if "not modified" in str(exc).lower():

@@ -196,6 +196,16 @@ class LogRepo:
             for row in rows
         ]
 
+    async def top_services(self, days: int = 7, limit: int = 5) -> list[tuple[str, int]]:
+        """The services citizens asked about most in the last `days` days: (service id, questions)."""
+        since = self._db.now() - _dt.timedelta(days=days)
+        rows = await self._db.fetchall(
+            "SELECT service_id, COUNT(*) AS n FROM message_log WHERE direction = 'in' AND service_id IS NOT NULL"
+            " AND created_at >= ? GROUP BY service_id ORDER BY n DESC LIMIT ?",
+            (to_iso(since), limit),
+        )
+        return [(row["service_id"], row["n"]) for row in rows]
+
     async def prune(self, older_than_days: float) -> int:
         """Deletes entries older than the retention promised to citizens; returns how many were deleted."""
         cutoff = to_iso(self._db.now() - _dt.timedelta(days=older_than_days))

@@ -1,0 +1,216 @@
+"""Support staff's command-line tools: conversation logs, requests and their statuses, statistics, CSV
+export. They work on the bot's SQLite database (WAL lets them run beside the running bot); a status change
+made here reaches the citizen through the running bot, which delivers pending notices.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.identifiers import mask_mobile, mask_national_code
+from bot.knowledge import Knowledge
+from bot.persian import jalali_datetime, parse_jalali_date, to_latin_digits
+from bot.reply import render_plain
+from storage.db import Database
+from storage.requests import STATUS_LABELS, STATUSES, RequestNotFound
+
+TEHRAN = dt.timezone(dt.timedelta(hours=3, minutes=30))
+EXPORT_BATCH = 500
+
+
+def parse_day(text: str) -> dt.date:
+    """A day typed by staff: Jalali («۱۴۰۵/۰۸/۳۰») or Gregorian ISO («2026-11-21»)."""
+    latin = to_latin_digits(text).strip()
+    try:
+        year = int(latin.replace("/", "-").split("-")[0])
+    except ValueError:
+        year = 0
+    if year >= 1700:
+        return dt.date.fromisoformat(latin.replace("/", "-"))
+    day = parse_jalali_date(latin)
+    if day is None:
+        raise ValueError(f"تاریخ «{text}» را نمی‌فهمم؛ به شکل ۱۴۰۵/۰۸/۳۰ یا 2026-11-21 بنویسید.")
+    return day
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """The start of a Tehran day, as an aware datetime."""
+    return dt.datetime.combine(day, dt.time(), TEHRAN)
+
+
+def _when(value: dt.datetime) -> str:
+    return jalali_datetime(value.astimezone(TEHRAN))
+
+
+def _cut(text: str | None, width: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+async def logs(db: Database, out: TextIO, *, user: int | None, since: dt.date | None, until: dt.date | None,
+               service: str | None, unanswered: bool, limit: int) -> int:
+    """Prints log entries, newest first."""
+    entries = await db.log.query(
+        user_id=user,
+        since=day_start(since) if since else None,
+        until=day_start(until + dt.timedelta(days=1)) if until else None,
+        service_id=service,
+        unanswered_only=unanswered,
+        limit=limit,
+    )
+    for e in entries:
+        arrow = "←" if e.direction == "in" else "→"
+        meta = []
+        if e.intent:
+            meta.append(f"پرسش={e.intent}")
+        if e.service_id:
+            meta.append(f"خدمت={e.service_id}")
+        if e.score is not None:
+            meta.append(f"امتیاز={e.score:.2f}")
+        if e.answered is False and e.direction == "in":
+            meta.append("بی‌پاسخ")
+        if e.handling_ms is not None:
+            meta.append(f"{e.handling_ms:.0f}ms")
+        print(f"{_when(e.created_at)}  {e.platform or '-'}:{e.user_id}  {arrow} {_cut(e.text, 70)}"
+              + (f"   [{' '.join(meta)}]" if meta else ""), file=out)
+    if not entries:
+        print("چیزی پیدا نشد.", file=out)
+    return 0
+
+
+async def requests_list(db: Database, knowledge: Knowledge, out: TextIO, *, status: str | None,
+                        service: str | None, limit: int) -> int:
+    """A table of requests, newest first; personal numbers masked."""
+    if status is not None and status not in STATUSES:
+        print(f"وضعیت «{status}» شناخته نیست؛ یکی از: {', '.join(STATUSES)}", file=sys.stderr)
+        return 2
+    rows = await db.requests.list(status=status, service_id=service, limit=limit)
+    for r in rows:
+        s = knowledge.get(r.service_id)
+        code = mask_national_code(r.national_code) if r.national_code else "-"
+        print(f"{r.tracking_code}  {_when(r.created_at)}  {r.status_label:<18}  {code:<14}"
+              f"  {_cut(s.title if s else r.service_id, 45)}", file=out)
+    if not rows:
+        print("درخواستی پیدا نشد.", file=out)
+    return 0
+
+
+async def requests_show(db: Database, knowledge: Knowledge, out: TextIO, code: str) -> int:
+    """One request with its answers and history (staff see the full data of the request)."""
+    r = await db.requests.get(code)
+    if r is None:
+        print(f"درخواستی با کد {code} پیدا نشد.", file=sys.stderr)
+        return 1
+    s = knowledge.get(r.service_id)
+    print(f"کد رهگیری: {r.tracking_code}", file=out)
+    print(f"خدمت: {s.title if s else r.service_id} ({r.service_id})", file=out)
+    print(f"وضعیت: {r.status_label} ({r.status})", file=out)
+    print(f"ثبت: {_when(r.created_at)}   آخرین تغییر: {_when(r.updated_at)}", file=out)
+    print(f"کاربر: {r.platform}:{r.user_id}", file=out)
+    print("پاسخ‌ها:", file=out)
+    for key, value in r.data.items():
+        print(f"  {key}: {value}", file=out)
+    print("سابقه:", file=out)
+    for e in r.events:
+        note = f" — {e.note}" if e.note else ""
+        print(f"  {_when(e.created_at)}  {STATUS_LABELS.get(e.status, e.status)}{note}  ({e.actor or '-'})", file=out)
+    return 0
+
+
+async def requests_set_status(db: Database, out: TextIO, code: str, status: str, note: str | None,
+                              actor: str | None) -> int:
+    """Moves a request to a new status; the running bot tells the citizen."""
+    try:
+        r = await db.requests.set_status(code, status, note=note, actor=actor or getpass.getuser())
+    except RequestNotFound as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"✔ وضعیت {r.tracking_code} شد «{r.status_label}». شهروند در گفت‌وگو باخبر می‌شود.", file=out)
+    return 0
+
+
+async def stats(db: Database, knowledge: Knowledge, out: TextIO, days: int) -> int:
+    """Messages and users per day, top services, top unanswered questions, requests by status."""
+    from bot.app import PROFILES, Runtime
+    from bot.search import SearchEngine
+    from bot.settings import Settings
+    from handlers.admin import stats_reply
+
+    rt = Runtime(settings=Settings(), profile=PROFILES["telegram"], db=db, engine=SearchEngine(knowledge))
+    print(render_plain((await stats_reply(rt, days)).text), file=out)
+    print("\nپرسش‌های بی‌پاسخ پرتکرار:", file=out)
+    rows = await db.log.unanswered(limit=10, since=dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+    for row in rows:
+        print(f"  {row.count:>4}  {_cut(row.example or row.normalized, 60)}", file=out)
+    if not rows:
+        print("  —", file=out)
+    return 0
+
+
+async def export(db: Database, what: str, path: Path, *, personal: bool, progress: TextIO = sys.stderr) -> int:
+    """Writes logs or requests as CSV in UTF-8 with a BOM (spreadsheet programs then show Persian), in
+    batches, with progress on stderr. Personal numbers in requests are masked unless asked otherwise."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    done = 0
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        if what == "logs":
+            w.writerow(["زمان (تهران)", "سکو", "کاربر", "جهت", "متن", "نوع پرسش", "خدمت", "امتیاز", "پاسخ داده شد",
+                        "زمان پاسخ (ms)"])
+            total = (await db.fetchone("SELECT COUNT(*) AS n FROM message_log", ()))["n"]
+            last_id = 0
+            while True:
+                rows = await db.fetchall("SELECT * FROM message_log WHERE id > ? ORDER BY id LIMIT ?",
+                                         (last_id, EXPORT_BATCH))
+                if not rows:
+                    break
+                for r in rows:
+                    w.writerow([_iso_local(r["created_at"]), r["platform"], r["user_id"], r["direction"], r["text"],
+                                r["intent"], r["service_id"], r["score"], r["answered"], r["handling_ms"]])
+                last_id = rows[-1]["id"]
+                done += len(rows)
+                _progress(progress, done, total)
+        else:
+            w.writerow(["کد رهگیری", "خدمت", "وضعیت", "زمان ثبت (تهران)", "آخرین تغییر", "سکو", "کاربر", "کد ملی",
+                        "همراه", "پاسخ‌ها"])
+            total = (await db.fetchone("SELECT COUNT(*) AS n FROM requests", ()))["n"]
+            offset = 0
+            while True:
+                batch = await db.requests.list(limit=EXPORT_BATCH, offset=offset)
+                if not batch:
+                    break
+                for r in batch:
+                    code = r.national_code or ""
+                    mobile = r.mobile or ""
+                    if not personal:
+                        code = mask_national_code(code) if code else ""
+                        mobile = mask_mobile(mobile) if mobile else ""
+                    hidden = {r.national_code, r.mobile} - {None}
+                    data = dict(r.data) if personal else {k: v for k, v in r.data.items() if v not in hidden}
+                    w.writerow([r.tracking_code, r.service_id, r.status_label, _iso_local(r.created_at),
+                                _iso_local(r.updated_at), r.platform, r.user_id, code, mobile,
+                                json.dumps(data, ensure_ascii=False)])
+                offset += len(batch)
+                done += len(batch)
+                _progress(progress, done, total)
+    print(f"\n✔ {done} ردیف در {path} نوشته شد (UTF-8 با BOM).", file=progress)
+    return 0
+
+
+def _iso_local(value: str | dt.datetime) -> str:
+    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    return when.astimezone(TEHRAN).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _progress(out: TextIO, done: int, total: int) -> None:
+    pct = 100 * done / total if total else 100
+    print(f"\r{done}/{total} ({pct:.0f}%)", end="", file=out, flush=True)

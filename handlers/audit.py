@@ -1,0 +1,86 @@
+"""The conversation log: every incoming message and every reply, with what the bot understood and how
+long it took. Personal numbers are masked by the log repository before anything is stored.
+
+Two handlers frame every update: one in the first group notes when handling began, one in the last group
+writes the log row, with what the handler that answered left in `note_understanding`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.search import Understanding
+
+log = logging.getLogger(__name__)
+
+_STARTED = "audit_started"
+_NOTES = "audit_notes"
+
+
+def note_understanding(context: ContextTypes.DEFAULT_TYPE, update: Update, u: Understanding, answered: bool) -> None:
+    """Remembers what search made of this update, for its log row."""
+    context.application.bot_data.setdefault(_NOTES, {})[update.update_id] = (u, answered)
+
+
+async def begin(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Notes when handling of an update began."""
+    if isinstance(update, Update):
+        context.application.bot_data.setdefault(_STARTED, {})[update.update_id] = time.perf_counter()
+
+
+async def record(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Writes the log row of an incoming update (after it was answered)."""
+    if not isinstance(update, Update):
+        return
+    data = context.application.bot_data
+    started = data.get(_STARTED, {}).pop(update.update_id, None)
+    note = data.get(_NOTES, {}).pop(update.update_id, None)
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    rt = data["rt"]
+    kw = {}
+    if note is not None:
+        u, answered = note
+        top = u.decision.candidates[0] if u.decision.candidates else None
+        kw = {
+            "intent": u.intent,
+            "service_id": u.service.id if u.service else (top.service.id if top else None),
+            "score": top.score if top else None,
+            "answered": answered,
+            "normalized": u.normalized,
+        }
+    handling_ms = (time.perf_counter() - started) * 1000 if started is not None else None
+    try:
+        await rt.db.log.add(rt.profile.name, user.id, chat.id, "in", describe(update), handling_ms=handling_ms, **kw)
+    except Exception as exc:
+        log.warning("could not write the conversation log: %s", exc)
+
+
+async def reply_sent(rt, chat_id: int, text: str) -> None:
+    """Writes the log row of one reply (private chats: the chat is the user)."""
+    try:
+        await rt.db.log.add(rt.profile.name, chat_id, chat_id, "out", text)
+    except Exception as exc:
+        log.warning("could not write the conversation log: %s", exc)
+
+
+def describe(update: Update) -> str:
+    """What the citizen sent, as one line of text for the log."""
+    if update.callback_query is not None:
+        return f"[دکمه] {update.callback_query.data or ''}"
+    message = update.effective_message
+    if message is None:
+        return "[به‌روزرسانی]"
+    if update.edited_message is not None:
+        return f"[ویرایش] {message.text or ''}"
+    if message.text:
+        return message.text[:2000]
+    for kind in ("sticker", "photo", "voice", "audio", "video", "document", "location", "contact", "animation"):
+        if getattr(message, kind, None):
+            return f"[{kind}]"
+    return "[پیام غیرمتنی]"
