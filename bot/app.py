@@ -12,14 +12,15 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from telegram import BotCommand
+from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot import texts as T
+from bot.concurrency import PerUserUpdateProcessor
 from bot.knowledge import Knowledge, load_knowledge
-from bot.reply import render_bale, render_html
+from bot.reply import Reply, render_bale, render_html
 from bot.search import SearchEngine
 from bot.settings import Settings
 from storage.db import Database
@@ -74,19 +75,32 @@ def build_application(
     """The bot for `settings.platform`, talking to `settings.base_url` (or to an injected request, as the
     sandbox and the tests do)."""
     profile = PROFILES[settings.platform]
+    processor = PerUserUpdateProcessor(
+        settings.max_concurrent_updates, rate=settings.flood_rate, burst=settings.flood_burst
+    )
     builder = (
         ApplicationBuilder()
         .token(settings.token or "1:sandbox")
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
+        .concurrent_updates(processor)
         .post_init(_post_init)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     app = builder.build()
-    app.bot_data["rt"] = Runtime(settings=settings, profile=profile, db=db, engine=SearchEngine(knowledge))
+    rt = Runtime(settings=settings, profile=profile, db=db, engine=SearchEngine(knowledge))
+    app.bot_data["rt"] = rt
     from handlers import register
+    from handlers.send import send
 
+    async def slow_down(update: Update) -> None:
+        if update.effective_chat is not None:
+            await send(rt, app.bot, update.effective_chat.id, Reply(T.SLOW_DOWN))
+        if update.callback_query is not None:
+            await update.callback_query.answer(T.SLOW_DOWN)
+
+    processor.on_throttled = slow_down
     register(app)
     return app
 

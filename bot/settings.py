@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     log_retention_days: int = Field(default=180, ge=1)
     log_level: str = "INFO"
+    # Per-user flood control: a burst of this many updates, then this many per second.
+    flood_burst: int = Field(default=30, ge=1)
+    flood_rate: float = Field(default=5.0, gt=0)
+    max_concurrent_updates: int = Field(default=64, ge=1)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

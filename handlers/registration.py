@@ -153,14 +153,25 @@ async def _submit(rt: Runtime, bot, chat_id: int, user_id: int, service: Service
         return
     if created.duplicate:
         text = T.REGISTERED_DUPLICATE.format(title=bold(service.title), code=bold(code))
-    else:
-        text = T.REGISTERED.format(title=bold(service.title), code=bold(code),
-                                   date=jalali_datetime(answers.tehran(created.created_at)))
-    next_steps = _next_steps(service)
+        buttons = ((Button(T.TRACK_BUTTON, f"t:{created.tracking_code}"),), (Button(T.BTN_CARD, f"s:{service.id}"),))
+        await send(rt, bot, chat_id, Reply(text, buttons))
+        return
+    await send(rt, bot, chat_id, confirmation(service, created.tracking_code, created.created_at))
+    await rt.db.requests.mark_confirmed(created.tracking_code)
+
+
+def confirmation(service: Service | None, tracking_code: str, created_at) -> Reply:
+    """The message with the tracking code, the Jalali date and what happens next."""
+    title = service.title if service else ""
+    text = T.REGISTERED.format(title=bold(title), code=bold(to_persian_digits(tracking_code)),
+                               date=jalali_datetime(answers.tehran(created_at)))
+    next_steps = _next_steps(service) if service else []
     if next_steps:
         text += "\n\n" + T.NEXT_STEPS + "\n" + "\n".join(next_steps)
-    buttons = ((Button(T.TRACK_BUTTON, f"t:{created.tracking_code}"),), (Button(T.BTN_CARD, f"s:{service.id}"),))
-    await send(rt, bot, chat_id, Reply(text, buttons))
+    buttons = [(Button(T.TRACK_BUTTON, f"t:{tracking_code}"),)]
+    if service:
+        buttons.append((Button(T.BTN_CARD, f"s:{service.id}"),))
+    return Reply(text, tuple(buttons))
 
 
 def _next_steps(service: Service) -> list[str]:
@@ -201,12 +212,16 @@ async def deliver_notices(app: Application) -> int:
     for notice in await rt.db.requests.undelivered(rt.profile.name):
         service = rt.knowledge.get(notice.service_id)
         title = service.title if service else notice.service_id
-        text = T.STATUS_CHANGED.format(
-            code=bold(to_persian_digits(notice.tracking_code)), title=title, status=bold(notice.status_label),
-            note=f"\n{notice.note}" if notice.note else "",
-        )
+        if notice.status == "submitted":  # a confirmation that could not be sent at the time
+            reply = confirmation(service, notice.tracking_code, notice.created_at)
+        else:
+            text = T.STATUS_CHANGED.format(
+                code=bold(to_persian_digits(notice.tracking_code)), title=title, status=bold(notice.status_label),
+                note=f"\n{notice.note}" if notice.note else "",
+            )
+            reply = Reply(text, ((Button(T.TRACK_BUTTON, f"t:{notice.tracking_code}"),),))
         try:
-            await send(rt, app.bot, notice.chat_id, Reply(text, ((Button(T.TRACK_BUTTON, f"t:{notice.tracking_code}"),),)))
+            await send(rt, app.bot, notice.chat_id, reply)
         except Forbidden:
             log.info("citizen of request event %s blocked the bot; notice dropped", notice.event_id)
         except TelegramError as exc:

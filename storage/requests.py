@@ -61,6 +61,7 @@ _ALLOWED: dict[str, frozenset[str]] = {
 }
 
 _CODE_ATTEMPTS = 10
+CONFIRMATION_GRACE_SECONDS = 60
 
 
 class RequestNotFound(LookupError):
@@ -240,9 +241,11 @@ class RequestsRepo:
                 request_id = next(iter(rows))[0]
                 break
             await conn.execute(
+                # Undelivered until the confirmation with the tracking code has reached the citizen: if
+                # sending it fails, the bot's notice loop sends it later (see undelivered()).
                 "INSERT INTO request_events (request_id, status, note, actor, created_at, notified_at)"
-                " VALUES (?, ?, NULL, 'citizen', ?, ?)",  # the citizen sees the confirmation at once
-                (request_id, SUBMITTED, stamp, stamp),
+                " VALUES (?, ?, NULL, 'citizen', ?, NULL)",
+                (request_id, SUBMITTED, stamp),
             )
         return CreatedRequest(tracking_code=code, created_at=now)
 
@@ -308,12 +311,15 @@ class RequestsRepo:
         return request
 
     async def undelivered(self, platform: str | None, limit: int = 50) -> list[StatusNotice]:
-        """Status changes the citizen has not been told about yet, oldest first."""
+        """Status changes the citizen has not been told about yet, oldest first. A fresh submission is
+        left alone for a while: the bot is sending its confirmation right now."""
+        grace = to_iso(self._db.now() - _dt.timedelta(seconds=CONFIRMATION_GRACE_SECONDS))
         rows = await self._db.fetchall(
             "SELECT e.id, e.status, e.note, e.created_at, r.tracking_code, r.service_id, r.chat_id, r.platform"
             " FROM request_events e JOIN requests r ON r.id = e.request_id"
-            " WHERE e.notified_at IS NULL AND r.platform IS ? ORDER BY e.id LIMIT ?",
-            (platform, limit),
+            " WHERE e.notified_at IS NULL AND r.platform IS ? AND (e.status != ? OR e.created_at < ?)"
+            " ORDER BY e.id LIMIT ?",
+            (platform, SUBMITTED, grace, limit),
         )
         return [
             StatusNotice(
@@ -322,6 +328,15 @@ class RequestsRepo:
             )
             for r in rows
         ]
+
+    async def mark_confirmed(self, code: str) -> None:
+        """Records that the confirmation of a submission (with its tracking code) reached the citizen."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                "UPDATE request_events SET notified_at = ? WHERE notified_at IS NULL AND status = ?"
+                " AND request_id = (SELECT id FROM requests WHERE tracking_code = ?)",
+                (to_iso(self._db.now()), SUBMITTED, code),
+            )
 
     async def mark_delivered(self, event_id: int) -> None:
         """Records that the citizen was told about a status change."""

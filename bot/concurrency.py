@@ -1,0 +1,124 @@
+"""How updates are processed: different citizens at the same time, one citizen's updates in order, and a
+citizen who floods the bot slowed down without slowing anyone else.
+
+python-telegram-bot either processes every update one after the other or all of them concurrently with
+no order at all; a government bot needs the middle: per-user order (an answer to question 2 must not
+overtake the answer to question 1, a form must see its answers in sequence) with concurrency across
+users (one slow database write or network call must not hold up the whole queue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+    warned: float = 0.0
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Concurrency across users, order within one user, and a token bucket per user.
+
+    A user's updates beyond the bucket (a burst of `burst`, then `rate` per second) are dropped before
+    they take a processing slot; the user is told once per `warn_every` seconds to slow down."""
+
+    def __init__(
+        self,
+        max_concurrent_updates: int = 64,
+        *,
+        rate: float = 2.0,
+        burst: int = 10,
+        warn_every: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        super().__init__(max_concurrent_updates)
+        self.rate, self.burst, self.warn_every, self.clock = rate, burst, warn_every, clock
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+        self._buckets: dict[int, _Bucket] = {}
+        self.on_throttled: Callable[[Update], Awaitable[None]] | None = None
+        self.dropped = 0
+
+    async def process_update(self, update: object, coroutine: Awaitable) -> None:
+        """Drops a flooding user's update before it takes a slot; otherwise processes it in turn."""
+        key = _user_key(update)
+        if key is not None and not self._allow(key):
+            self.dropped += 1
+            if hasattr(coroutine, "close"):
+                coroutine.close()  # never awaited: PTB built it, we discard it
+            await self._warn(key, update)
+            return
+        await super().process_update(update, coroutine)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
+        key = _user_key(update)
+        if key is None:
+            await coroutine
+            return
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:  # nobody else queued for this user: forget the lock
+                del self._waiting[key]
+                self._locks.pop(key, None)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    def _allow(self, key: int) -> bool:
+        now = self.clock()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket(self.burst, now)
+            if len(self._buckets) > 100_000:  # forget the quietest users rather than grow forever
+                for k in list(self._buckets)[:50_000]:
+                    del self._buckets[k]
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
+        bucket.stamp = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return True
+        return False
+
+    async def _warn(self, key: int, update: object) -> None:
+        bucket = self._buckets[key]
+        now = self.clock()
+        if self.on_throttled is None or now - bucket.warned < self.warn_every:
+            return
+        bucket.warned = now
+        try:
+            await self.on_throttled(update)  # type: ignore[arg-type]
+        except Exception as exc:
+            log.info("could not tell a flooding user to slow down: %s", exc)
+
+
+def _user_key(update: object) -> int | None:
+    if isinstance(update, Update):
+        user = update.effective_user
+        if user is not None:
+            return user.id
+        chat = update.effective_chat
+        if chat is not None:
+            return chat.id
+    return None
