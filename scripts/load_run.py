@@ -310,7 +310,8 @@ def main() -> int:
     ]:
         rows.append((name, fmt.format(ours[key]), fmt.format(echo[key])))
     table = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in [rows[0], ("---", "---:", "---:"), *rows[1:]])
-    verdict = "met" if ratio >= 0.5 and ours["timeouts"] == 0 and ours["log_errors"] == 0 and stored == ours["confirmed"] else "NOT met"
+    clean = ours["timeouts"] == 0 and ours["log_errors"] == 0 and ours["api_errors"] == 0
+    verdict = "met" if ratio >= 0.5 and clean and stored == ours["confirmed"] else "NOT met"
     text = f"""# Load run
 
 Run on {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}:
