@@ -44,6 +44,8 @@ PROFILES = {
     "bale": Profile("bale", None, render_bale, poll_interval=1.0, poll_timeout=0),
 }
 
+LOG_FLUSH_SECONDS = 0.5  # conversation log rows are written in batches this often when serving
+
 COMMANDS = (("start", "منوی اصلی"), ("help", "راهنما"), ("cancel", "لغو کار جاری"))
 
 
@@ -134,6 +136,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
 
     knowledge = load_knowledge(settings.knowledge_dir)
     db = await Database.open(settings.database)
+    db.log.buffer(LOG_FLUSH_SECONDS)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.search import Understanding
+from bot.textnorm import fold
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +50,16 @@ async def record(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         top = u.decision.candidates[0] if u.decision.candidates else None
         kw = {
             "intent": u.intent,
-            "service_id": u.service.id if u.service else (top.service.id if top else None),
+            # Only a service the bot answered about: an unanswered question's nearest candidate is not
+            # what the citizen asked for, and must not count as a question about it.
+            "service_id": u.service.id if u.service else None,
             "score": top.score if top else None,
             "answered": answered,
-            "normalized": u.normalized,
+            # Grouping key of unanswered questions: the words, without punctuation or spacing variants.
+            "normalized": fold(u.normalized) or u.normalized,
         }
+    elif update.callback_query is not None:
+        kw = {"service_id": _service_of_button(update.callback_query.data or "")}
     handling_ms = (time.perf_counter() - started) * 1000 if started is not None else None
     try:
         await rt.db.log.add(rt.profile.name, user.id, chat.id, "in", describe(update), handling_ms=handling_ms, **kw)
@@ -67,6 +73,15 @@ async def reply_sent(rt, chat_id: int, text: str) -> None:
         await rt.db.log.add(rt.profile.name, chat_id, chat_id, "out", text)
     except Exception as exc:
         log.warning("could not write the conversation log: %s", exc)
+
+
+def _service_of_button(data: str) -> str | None:
+    kind, _, rest = data.partition(":")
+    if kind in ("s", "r"):
+        return rest or None
+    if kind == "i":
+        return rest.rpartition(":")[0] or None
+    return None
 
 
 def describe(update: Update) -> str:

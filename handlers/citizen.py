@@ -117,8 +117,13 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _command_by_text(text: str, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    from handlers import admin  # admin imports this module
+
     name = text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(text) > 1 else ""
-    handler = {"start": start, "help": show_help, "cancel": cancel}.get(name, unknown_command)
+    handler = {
+        "start": start, "help": show_help, "cancel": cancel,
+        "stats": admin.stats, "unanswered": admin.unanswered, "reload": admin.reload,  # they check who asks
+    }.get(name, unknown_command)
     await handler(update, context)
 
 

@@ -239,11 +239,15 @@ async def notice_loop(app: Application, every: float = NOTIFY_EVERY) -> None:
         if app.running:
             break
         await asyncio.sleep(0.1)
+    rounds = 0
     while app.running:
         try:
+            if rounds % PRUNE_EVERY_ROUNDS == 0:
+                await prune(app.bot_data["rt"])
             await deliver_notices(app)
         except Exception:
             log.exception("delivering status notices failed")
+        rounds += 1
         for _ in range(int(every / 0.1)):
             if not app.running:
                 return

@@ -6,6 +6,7 @@ A user with no stored state gets an empty ChatState rather than None, so callers
 from __future__ import annotations
 
 import datetime as _dt
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +28,29 @@ class ChatState:
 class ChatsRepo:
     """Per-user chat state. Get it as ``db.chats``."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache_size: int = 20_000) -> None:
         self._db = db
+        # Only the bot process writes chat state, so a write-through cache of recent users saves a read
+        # on every message.
+        self._cache: OrderedDict[tuple[str, int], ChatState] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _remember(self, state: ChatState) -> ChatState:
+        key = (state.platform, state.user_id)
+        self._cache[key] = state
+        self._cache.move_to_end(key)
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return state
 
     async def get(self, platform: str, user_id: int) -> ChatState:
         """The user's state; empty (no service, no data) if nothing was stored yet."""
+        cached = self._cache.get((platform, user_id))
+        if cached is not None:
+            return cached
+        return self._remember(await self._read(platform, user_id))
+
+    async def _read(self, platform: str, user_id: int) -> ChatState:
         row = await self._db.fetchone(
             "SELECT * FROM chat_state WHERE platform = ? AND user_id = ?", (platform, user_id)
         )
@@ -47,6 +66,9 @@ class ChatsRepo:
 
     async def set_current_service(self, platform: str, user_id: int, service_id: str | None) -> None:
         """Remembers the service the user is looking at (None: back to the main menu); data is kept."""
+        cached = self._cache.get((platform, user_id))
+        if cached is not None and cached.current_service == service_id:
+            return
         async with self._db.write() as conn:
             await conn.execute(
                 "INSERT INTO chat_state (platform, user_id, current_service, updated_at) VALUES (?, ?, ?, ?)"
@@ -54,6 +76,9 @@ class ChatsRepo:
                 " current_service = excluded.current_service, updated_at = excluded.updated_at",
                 (platform, user_id, service_id, to_iso(self._db.now())),
             )
+        self._cache.pop((platform, user_id), None)
+        if cached is not None:
+            self._remember(ChatState(platform, user_id, service_id, cached.data, self._db.now()))
 
     async def set_data(self, platform: str, user_id: int, data: dict[str, Any]) -> None:
         """Replaces the user's extra data as a whole (read it with get, change it, write it back)."""
@@ -65,3 +90,4 @@ class ChatsRepo:
                 " data = excluded.data, updated_at = excluded.updated_at",
                 (platform, user_id, payload, to_iso(self._db.now())),
             )
+        self._cache.pop((platform, user_id), None)

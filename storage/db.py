@@ -223,7 +223,9 @@ class Database:
                 await conn.execute(f"PRAGMA user_version = {migration.version}")
 
     async def close(self) -> None:
-        """Waits for the write in progress, then closes the connection and stops its thread."""
+        """Writes buffered log rows, waits for the write in progress, then closes the connection and stops
+        its thread."""
+        await self.log.stop_buffering()
         async with self._write_lock:
             await self._conn.close()
 

@@ -7,6 +7,7 @@ and `editing` mean; this module only keeps them.
 from __future__ import annotations
 
 import datetime as _dt
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +31,19 @@ class Draft:
 class DraftsRepo:
     """The draft form of each chat user. Get it as ``db.drafts``."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache_size: int = 20_000) -> None:
         self._db = db
+        # Only the bot process writes drafts: a write-through cache (None = known to have no draft) saves
+        # a read on every message.
+        self._cache: OrderedDict[tuple[str, int], Draft | None] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _remember(self, key: tuple[str, int], draft: Draft | None) -> Draft | None:
+        self._cache[key] = draft
+        self._cache.move_to_end(key)
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return draft
 
     async def save(
         self,
@@ -54,10 +66,16 @@ class DraftsRepo:
                 " updated_at = excluded.updated_at",
                 (platform, user_id, service_id, step, payload, editing, to_iso(now)),
             )
-        return Draft(platform, user_id, service_id, step, loads(payload, {}), editing, now)
+        return self._remember((platform, user_id), Draft(platform, user_id, service_id, step, loads(payload, {}), editing, now))
 
     async def get(self, platform: str, user_id: int) -> Draft | None:
         """The user's draft, or None if they have no form in progress."""
+        key = (platform, user_id)
+        if key in self._cache:
+            return self._cache[key]
+        return self._remember(key, await self._read(platform, user_id))
+
+    async def _read(self, platform: str, user_id: int) -> Draft | None:
         row = await self._db.fetchone(
             "SELECT * FROM drafts WHERE platform = ? AND user_id = ?", (platform, user_id)
         )
@@ -79,11 +97,13 @@ class DraftsRepo:
             cursor = await conn.execute(
                 "DELETE FROM drafts WHERE platform = ? AND user_id = ?", (platform, user_id)
             )
-            return cursor.rowcount > 0
+        self._remember((platform, user_id), None)
+        return cursor.rowcount > 0
 
     async def prune(self, older_than_days: float) -> int:
         """Drops drafts untouched for that long, since they hold personal answers; returns how many."""
         cutoff = to_iso(self._db.now() - _dt.timedelta(days=older_than_days))
         async with self._db.write() as conn:
             cursor = await conn.execute("DELETE FROM drafts WHERE updated_at < ?", (cutoff,))
-            return cursor.rowcount
+        self._cache.clear()
+        return cursor.rowcount

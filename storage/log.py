@@ -8,7 +8,10 @@ by, so "ساعت کاری" and "ساعت‌کاری؟" count as one question if 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as _dt
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -83,11 +86,20 @@ def _entry(row: Any) -> LogEntry:
     )
 
 
+_INSERT = (
+    "INSERT INTO message_log (created_at, platform, user_id, chat_id, direction, text, intent,"
+    " service_id, score, answered, normalized, handling_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+MAX_BUFFERED = 2000
+
+
 class LogRepo:
     """The message log. Get it as ``db.log``."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._buffer: list[tuple] | None = None
+        self._flusher: asyncio.Task | None = None
 
     async def add(
         self,
@@ -111,27 +123,68 @@ class LogRepo:
         """
         if direction not in ("in", "out"):
             raise ValueError(f"direction must be 'in' or 'out', not {direction!r}")
+        row = (
+            to_iso(self._db.now()),
+            platform,
+            user_id,
+            chat_id,
+            direction,
+            mask_personal_data(text) if text else text,
+            intent,
+            service_id,
+            score,
+            None if answered is None else int(answered),
+            mask_personal_data(normalized) if normalized else normalized,
+            handling_ms,
+        )
+        if self._buffer is not None:  # written by the flusher, many rows per transaction
+            self._buffer.append(row)
+            if len(self._buffer) >= MAX_BUFFERED:
+                await self.flush()
+            return 0
         async with self._db.write() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO message_log (created_at, platform, user_id, chat_id, direction, text, intent,"
-                " service_id, score, answered, normalized, handling_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    to_iso(self._db.now()),
-                    platform,
-                    user_id,
-                    chat_id,
-                    direction,
-                    mask_personal_data(text) if text else text,
-                    intent,
-                    service_id,
-                    score,
-                    None if answered is None else int(answered),
-                    mask_personal_data(normalized) if normalized else normalized,
-                    handling_ms,
-                ),
-            )
+            cursor = await conn.execute(_INSERT, row)
             return int(cursor.lastrowid or 0)
+
+    def buffer(self, interval: float) -> None:
+        """From now on, rows are kept in memory and written every `interval` seconds in one transaction:
+        under load the log then costs one write for many messages instead of one each. Rows still in
+        memory are lost if the process is killed (never a request: only log rows)."""
+        if self._buffer is None:
+            self._buffer = []
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_every(interval), name="log-flush")
+
+    async def _flush_every(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.flush()
+            except Exception:
+                logging.getLogger(__name__).warning("could not write the conversation log", exc_info=True)
+
+    async def flush(self) -> int:
+        """Writes the rows kept in memory; returns how many."""
+        if not self._buffer:
+            return 0
+        rows, self._buffer = self._buffer, []
+        try:
+            async with self._db.write() as conn:
+                await conn.executemany(_INSERT, rows)
+        except BaseException:
+            self._buffer[:0] = rows  # keep them for the next try
+            raise
+        return len(rows)
+
+    async def stop_buffering(self) -> None:
+        """Writes what is kept and goes back to writing each row at once."""
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+            self._flusher = None
+        if self._buffer is not None:
+            await self.flush()
+            self._buffer = None
 
     async def query(
         self,

@@ -18,10 +18,12 @@ from storage._common import ascii_digits
 from storage.tracking import is_well_formed
 
 # \d is Unicode-aware: Persian ۰-۹, Arabic-Indic ٠-٩, Latin 0-9 and every other decimal digit.
-# Between digits: up to 3 spaces, dashes or invisible marks (bidi marks, ZWNJ...), not dots or commas,
-# because "0912 123 4567", "۰۹۱۲-۱۲۳-۴۵۶۷" and a code pasted with direction marks are all one number.
-_SEP = r"[\s\-_\u2010-\u2015\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
-_DIGIT_RUN = re.compile(rf"\d(?:{_SEP}{{0,3}}\d)*")
+# Between digits: any run of spaces, dashes (also the minus sign), parentheses, slashes or invisible marks
+# (bidi marks, ZWNJ, soft hyphen, Arabic letter mark...), not dots or commas, because "0912 123 4567",
+# "(۰۹۱۲) ۱۲۳−۴۵۶۷" and a code pasted with direction marks are all one number: whatever the form's
+# parser accepts as one number must be masked as one.
+_SEP = r"[\s\-_()\[\]\u00ad\u061c\u2010-\u2015\u2212\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+_DIGIT_RUN = re.compile(rf"\d(?:{_SEP}*\d)*")
 
 _MOBILE = re.compile(r"^(?:0|98|0098)?9\d{9}$")
 _MIN_MASKED = 8
