@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check every knowledge file; non-zero exit on any problem")
     _knowledge_arg(p)
 
+    p = sub.add_parser("import-card", help="draft knowledge files from service identity card texts (شناسنامه خدمت)")
+    _knowledge_arg(p)
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="card text files (extracted from PDF/Word)")
+    p.add_argument("--out", type=Path, default=Path("drafts"), metavar="DIR",
+                   help="directory for the drafts (default: ./drafts); not knowledge/services, drafts need review")
+
     p = sub.add_parser("logs", help="conversation log, newest first (personal numbers masked)")
     _staff_args(p)
     p.add_argument("--user", type=int, help="only this user id")
@@ -93,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(knowledge_dir=getattr(args, "knowledge", None), database=getattr(args, "database", None))
     if args.command == "validate":
         return cmd_validate(settings.knowledge_dir)
+    if args.command == "import-card":
+        return cmd_import_card(args.files, args.out, settings.knowledge_dir)
     if args.command in ("logs", "requests", "stats", "export"):
         import asyncio
 
@@ -172,6 +180,72 @@ def cmd_validate(directory: Path) -> int:
     assert knowledge is not None
     print(f"✔ {len(knowledge.services)} خدمت و واژگان بدون مشکل بررسی شد ({directory}).")
     return 0
+
+
+def cmd_import_card(files: list[Path], out: Path, knowledge_dir: Path) -> int:
+    """Writes one draft per card, checks each with the knowledge model, and prints what was found and what
+    a person must check. Non-zero exit when a file cannot be read or a draft would not validate."""
+    from rapidfuzz import fuzz
+
+    from bot.importer import draft_yaml, import_card, key
+    from bot.knowledge import parse_service
+
+    existing: list[tuple[str, str, str]] = []  # (id, title key, file)
+    services_dir = Path(knowledge_dir) / "services"
+    for path in sorted(services_dir.glob("*.yaml")) if services_dir.is_dir() else []:
+        service, _ = parse_service(path.read_text(encoding="utf-8", errors="replace"), str(path))
+        if service is not None:
+            existing.append((service.id, key(service.title), str(path)))
+
+    def same_service(service_id: str, title: str) -> str | None:
+        """The knowledge file of the same service: same id, or a title that differs only by extraction glitches."""
+        title_key = key(title)
+        return next((f for i, t, f in existing if i == service_id or fuzz.ratio(t, title_key) >= 90), None)
+
+    status = 0
+    rows: list[tuple[str, str, int, int, int]] = []
+    written: set[str] = set()
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"✘ {path}: خوانده نشد ({exc})", file=sys.stderr)
+            status = 1
+            continue
+        draft = import_card(text, path.name)
+        content = draft_yaml(draft)
+        target = out / f"{draft.data['id']}.yaml"
+        _, problems = parse_service(content, str(target))
+        if problems:
+            for problem in problems:
+                print(f"✘ {problem}", file=sys.stderr)
+            status = 1
+            continue
+        if str(target) in written:
+            print(f"⚠ {path}: شناسه {draft.data['id']} در این اجرا تکراری است؛ پیش‌نویس قبلی بازنویسی شد.", file=sys.stderr)
+        out.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+        written.add(str(target))
+        _print_card_report(path, target, draft, same_service(draft.data["id"], draft.data["title"]))
+        rows.append((path.name, draft.data["id"], len(draft.fields_found), len(draft.fields_flagged), len(draft.review)))
+    if rows:
+        width = max(len(r[0]) for r in rows)
+        print(f"\n{'card'.ljust(width)}  {'id'.ljust(16)}  found  flagged  review")
+        for name, sid, found, flagged, notes in rows:
+            print(f"{name.ljust(width)}  {sid.ljust(16)}  {found:5}  {flagged:7}  {notes:6}")
+    return status
+
+
+def _print_card_report(path: Path, target: Path, draft, same: str | None) -> None:
+    print(f"\n■ {path.name} → {target}" + ("  (متن راست‌به‌چپِ به‌هم‌ریخته)" if draft.scrambled else ""))
+    if same:
+        print(f"  همین خدمت در دانش هست: {same} (پیش‌نویس را با آن مقایسه کنید)")
+    print(f"  fields found ({len(draft.fields_found)}): {', '.join(draft.fields_found)}")
+    print(f"  fields flagged ({len(draft.fields_flagged)}): {', '.join(draft.fields_flagged) or '—'}")
+    for note in draft.review:
+        print(f"    - {note['field']}: {note['reason']}")
+        if note.get("raw"):
+            print(f"        raw: {note['raw']}")
 
 
 def cmd_search(args: argparse.Namespace, directory: Path) -> int:
