@@ -23,6 +23,7 @@ lint: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python scripts/eval_search.py
+	$(BIN)/python scripts/eval_search.py --queries tests/data/queries-heldout.tsv
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_search.py
