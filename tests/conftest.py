@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from botchat import FLOOD_BURST_FOR_TESTS, Chat, assert_conversation_was_clean, running_bot
 
+from bot.peer import BotApiPeer
 from storage import Database
 
 
@@ -35,3 +37,17 @@ async def db(tmp_path, clock):
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture(params=["telegram", "bale"])
+async def chat(request: pytest.FixtureRequest, tmp_path, clock) -> Chat:
+    """A citizen talking to the real Application of one platform profile (each test runs on both), polling
+    the fake peer, with a fresh database on the test's clock. After the test, no handler may have failed
+    (unless the test said so) and no button may have been left spinning.
+
+    A test types far faster than a person, so the per-user flood limit is raised out of its way; the limit
+    itself is tested with the production settings (test_registration.py)."""
+    peer = BotApiPeer(request.param)
+    async with running_bot(peer, tmp_path / "bot.db", clock=clock, flood_burst=FLOOD_BURST_FOR_TESTS) as citizen:
+        yield citizen
+    assert_conversation_was_clean(citizen)
