@@ -60,6 +60,8 @@ class Runtime:
     db: Database
     engine: SearchEngine
     started: float = field(default=0.0)
+    # Tracking codes whose confirmation a handler is sending right now (the notice loop leaves them alone).
+    confirming: set[str] = field(default_factory=set)
 
     @property
     def knowledge(self) -> Knowledge:

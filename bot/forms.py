@@ -9,6 +9,7 @@ from an earlier question is recognised as stale instead of answering the wrong q
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -66,6 +67,11 @@ class Step:
     confirmed: bool = False  # the citizen confirmed the summary: submit now
 
 
+def token(service: Service) -> str:
+    """A short mark of the form a button belongs to, so a button of one service's form is stale in another's."""
+    return hashlib.sha1(service.id.encode()).hexdigest()[:4]
+
+
 def fields_of(service: Service) -> tuple[FormField, ...]:
     """The questions of a service's form: its own, or the default form."""
     if service.registration and service.registration.fields:
@@ -103,10 +109,10 @@ def prompt(service: Service, state: FormState) -> tuple[Reply, ...]:
     options = _options(f, state)
     if options:
         per_row = 3 if len(options) > 8 else 2
-        buttons = [Button(o, f"f:c:{state.step}:{i}") for i, o in enumerate(options)]
+        buttons = [Button(o, f"f:c:{token(service)}:{state.step}:{i}") for i, o in enumerate(options)]
         rows += [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
     if not f.required:
-        rows.append((Button(T.FORM_SKIP, f"f:s:{state.step}"),))
+        rows.append((Button(T.FORM_SKIP, f"f:s:{token(service)}:{state.step}"),))
     rows.append(nav)
     return (Reply(text, tuple(rows)),)
 
@@ -125,6 +131,8 @@ def answer(service: Service, state: FormState, text: str) -> Step:
     value, problem = check(f, text, state)
     if problem:
         return Step(state, (Reply(problem), *prompt(service, state)))
+    if f.type == "province_city" and f"{f.name}__province" not in state.answers:
+        return _store_partial(service, state, f, value)  # a typed province: now the city
     return _store(service, state, f, value)
 
 
@@ -198,8 +206,9 @@ def summary(service: Service, state: FormState) -> Reply:
     for f in fields_of(service):
         lines.append(f"• {f.label}: {display(f, state.answers.get(f.name))}")
     lines += ["", T.FORM_SUMMARY_ASK]
-    rows: list[tuple[Button, ...]] = [(Button(T.FORM_CONFIRM, "f:ok"),)]
-    edits = [Button(T.FORM_EDIT.format(label=_short(f.label)), f"f:e:{f.name}") for f in fields_of(service)]
+    tok = token(service)
+    rows: list[tuple[Button, ...]] = [(Button(T.FORM_CONFIRM, f"f:ok:{tok}"),)]
+    edits = [Button(T.FORM_EDIT.format(label=_short(f.label)), f"f:e:{tok}:{f.name}") for f in fields_of(service)]
     rows += [tuple(edits[i : i + 2]) for i in range(0, len(edits), 2)]
     rows.append((Button(T.FORM_CANCEL_BUTTON, "f:x"),))
     return Reply("\n".join(lines), tuple(rows))
@@ -376,6 +385,9 @@ def _closest(text: str, choices: list[str]) -> str | None:
         return choices[folded.index(key)]
     if key.isdigit() and 1 <= int(key) <= len(choices):  # «۲» for the second option
         return choices[int(key) - 1]
+    starting = [c for c, f in zip(choices, folded, strict=True) if f.startswith(key) and len(key) >= 3]
+    if len(starting) == 1:  # «کارشناسی ارشد» for «کارشناسی ارشد و بالاتر»
+        return starting[0]
     hit = process.extractOne(key, folded, scorer=fuzz.ratio, score_cutoff=85)
     return choices[hit[2]] if hit else None
 

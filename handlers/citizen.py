@@ -87,12 +87,12 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if text.startswith("/"):  # a command sent without its entity (seen in some Bale clients)
         await _command_by_text(text, update, context)
         return
+    draft = await registration.active_draft(rt, user.id)
+    if draft is not None:  # the form has its own limits and asks its question again
+        await registration.on_text(rt, context.bot, chat_id, user.id, draft, text)
+        return
     if len(text) > MAX_TEXT:
         await send(rt, context.bot, chat_id, Reply(T.TOO_LONG.format(limit=to_persian_digits(MAX_TEXT))))
-        return
-    draft = await registration.active_draft(rt, user.id)
-    if draft is not None:
-        await registration.on_text(rt, context.bot, chat_id, user.id, draft, text)
         return
     started = time.perf_counter()
     state = await rt.db.chats.get(rt.profile.name, user.id)

@@ -21,21 +21,25 @@ from handlers.send import send
 
 log = logging.getLogger(__name__)
 
-PAUSED = "__paused__"  # drafts.editing value of a form set aside by /start
+PAUSED = "__paused"  # a flag among the answers of a form set aside by /start (kept with its state)
 NOTIFY_EVERY = 2.0  # seconds between looks for status changes to deliver
 PRUNE_EVERY_ROUNDS = 1800  # about an hour of rounds
 DRAFT_RETENTION_DAYS = 30
 
 
 def _state(draft) -> forms.FormState:
-    editing = None if draft.editing == PAUSED else draft.editing
-    return forms.FormState(draft.service_id, draft.step, dict(draft.answers), editing)
+    answers = {k: v for k, v in draft.answers.items() if k != PAUSED}
+    return forms.FormState(draft.service_id, draft.step, answers, draft.editing)
+
+
+def _paused(draft) -> bool:
+    return bool(draft.answers.get(PAUSED))
 
 
 async def active_draft(rt: Runtime, user_id: int):
     """The citizen's form in progress, unless it was set aside."""
     draft = await rt.db.drafts.get(rt.profile.name, user_id)
-    if draft is None or draft.editing == PAUSED:
+    if draft is None or _paused(draft):
         return None
     return draft
 
@@ -66,7 +70,7 @@ async def on_contact(rt: Runtime, bot, chat_id: int, user_id: int, draft, phone:
     if service is None:
         return False
     state = _state(draft)
-    if owner is not None and owner != user_id:
+    if owner != user_id:  # someone else's contact, or a phone-book entry: not the citizen's own number
         await send(rt, bot, chat_id, Reply(T.FORM_OWN_CONTACT))
         return True
     value, problem = forms.shared_mobile(phone)
@@ -89,33 +93,34 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, rt: Runt
     if data == "f:resume":
         if draft is None:
             return Reply(T.STALE_BUTTON)
-        await rt.db.drafts.save(rt.profile.name, user_id, draft.service_id, draft.step, draft.answers, None)
+        state = _state(draft)
+        await rt.db.drafts.save(rt.profile.name, user_id, draft.service_id, draft.step, state.answers, draft.editing)
         service = rt.knowledge.get(draft.service_id)
         if service is None:
             return Reply(T.STALE_BUTTON)
-        state = _state(draft)
         for reply in (Reply(T.FORM_RESUME.format(title=bold(service.title))), *forms.prompt(service, state)):
             await send(rt, context.bot, chat_id, reply)
         return None
-    if draft is None or draft.editing == PAUSED:
+    if draft is None or _paused(draft):
         return Reply(T.STALE_BUTTON)
     service = rt.knowledge.get(draft.service_id)
     if service is None:
         return Reply(T.STALE_BUTTON)
     state = _state(draft)
     parts = data.split(":")
+    tok = forms.token(service)
     step: forms.Step | None = None
-    if parts[1:2] == ["c"] and len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit():
-        step = forms.choose(service, state, int(parts[2]), int(parts[3]))
-    elif parts[1:2] == ["s"] and len(parts) == 3 and parts[2].isdigit():
-        step = forms.skip(service, state, int(parts[2]))
+    if parts[1:3] == ["c", tok] and len(parts) == 5 and parts[3].isdigit() and parts[4].isdigit():
+        step = forms.choose(service, state, int(parts[3]), int(parts[4]))
+    elif parts[1:3] == ["s", tok] and len(parts) == 4 and parts[3].isdigit():
+        step = forms.skip(service, state, int(parts[3]))
     elif data == "f:b":
         step = forms.back(service, state)
     elif data == "f:x":
         step = forms.cancel()
-    elif parts[1:2] == ["e"] and len(parts) == 3:
-        step = forms.edit(service, state, parts[2])
-    elif data == "f:ok":
+    elif parts[1:3] == ["e", tok] and len(parts) == 4:
+        step = forms.edit(service, state, parts[3])
+    elif data == f"f:ok:{tok}":
         step = forms.confirm(service, state)
     if step is None:
         return Reply(T.STALE_BUTTON)
@@ -156,8 +161,12 @@ async def _submit(rt: Runtime, bot, chat_id: int, user_id: int, service: Service
         buttons = ((Button(T.TRACK_BUTTON, f"t:{created.tracking_code}"),), (Button(T.BTN_CARD, f"s:{service.id}"),))
         await send(rt, bot, chat_id, Reply(text, buttons))
         return
-    await send(rt, bot, chat_id, confirmation(service, created.tracking_code, created.created_at))
-    await rt.db.requests.mark_confirmed(created.tracking_code)
+    rt.confirming.add(created.tracking_code)
+    try:
+        await send(rt, bot, chat_id, confirmation(service, created.tracking_code, created.created_at))
+        await rt.db.requests.mark_confirmed(created.tracking_code)
+    finally:
+        rt.confirming.discard(created.tracking_code)
 
 
 def confirmation(service: Service | None, tracking_code: str, created_at) -> Reply:
@@ -192,7 +201,8 @@ async def pause(rt: Runtime, user_id: int) -> Service | None:
     draft = await rt.db.drafts.get(rt.profile.name, user_id)
     if draft is None:
         return None
-    await rt.db.drafts.save(rt.profile.name, user_id, draft.service_id, draft.step, draft.answers, PAUSED)
+    await rt.db.drafts.save(rt.profile.name, user_id, draft.service_id, draft.step, {**draft.answers, PAUSED: True},
+                            draft.editing)
     return rt.knowledge.get(draft.service_id)
 
 
@@ -210,6 +220,8 @@ async def deliver_notices(app: Application) -> int:
     rt: Runtime = app.bot_data["rt"]
     delivered = 0
     for notice in await rt.db.requests.undelivered(rt.profile.name):
+        if notice.tracking_code in rt.confirming:  # its handler is still sending it (e.g. flood control)
+            continue
         service = rt.knowledge.get(notice.service_id)
         title = service.title if service else notice.service_id
         if notice.status == "submitted":  # a confirmation that could not be sent at the time

@@ -262,6 +262,12 @@ class Database:
             try:
                 try:
                     await self._conn.execute("BEGIN IMMEDIATE")
+                except asyncio.CancelledError:
+                    # The BEGIN was already queued on the connection's thread and runs anyway: close that
+                    # transaction (still holding the lock) or every later write would find it open.
+                    with suppress(sqlite3.Error):
+                        await asyncio.shield(self._conn.execute("ROLLBACK"))
+                    raise
                 except sqlite3.Error as exc:
                     if _is_unavailable(exc):
                         raise _unavailable(exc) from exc

@@ -61,7 +61,7 @@ _ALLOWED: dict[str, frozenset[str]] = {
 }
 
 _CODE_ATTEMPTS = 10
-CONFIRMATION_GRACE_SECONDS = 60
+CONFIRMATION_GRACE_SECONDS = 300  # longer than the bot's flood-control retries (3 x 60 s) may take
 
 
 class RequestNotFound(LookupError):

@@ -31,6 +31,7 @@ from botchat import (
     Chat,
     Message,
     assert_conversation_was_clean,
+    data_of,
     labels,
     running_bot,
     title_line,
@@ -41,7 +42,7 @@ from bot import identifiers as ids
 from bot import texts as T
 from bot.peer import NO_CONTACT_USER, BotApiPeer
 from handlers.registration import deliver_notices
-from storage.requests import APPROVED, DONE, NEEDS_DOCUMENTS, STATUS_LABELS, UNDER_REVIEW
+from storage.requests import APPROVED, CONFIRMATION_GRACE_SECONDS, DONE, NEEDS_DOCUMENTS, STATUS_LABELS, UNDER_REVIEW
 from storage.tracking import is_well_formed
 
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -430,12 +431,6 @@ async def test_an_answer_longer_than_a_form_answer_is_refused_and_the_form_goes_
     assert shown(asked).startswith(question(2, 4, "کد ملی"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers/citizen.py ask(): a message over MAX_TEXT (1000) is answered with TOO_LONG («لطفاً سؤالتان را "
-    "کوتاه‌تر (حداکثر ۱۰۰۰ نویسه)») before the draft is looked at, so in a form the citizen is not told the form's "
-    "limit (۳۰۰) and the question is not asked again",
-)
 async def test_a_5000_character_answer_gets_the_form_limit_and_the_same_question(chat: Chat) -> None:
     await chat.send("میخوام برای وام کارا ثبت نام کنم")
     await refused(chat, "مریم " * 1000, T.FORM_TOO_LONG.format(limit="۳۰۰"))
@@ -473,11 +468,6 @@ async def test_only_the_citizens_own_contact_answers_the_mobile_question(chat: C
     assert (await draft(chat))[1]["mobile"] == "09121234567"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers/registration.py on_contact(): only a contact whose user_id differs is refused; a contact "
-    "without user_id (someone from the phone book who has no account) is stored as the citizen's own mobile",
-)
 async def test_a_contact_without_an_account_is_not_taken_as_the_citizens_mobile(chat: Chat) -> None:
     await chat.send("میخوام برای وام کارا ثبت نام کنم")
     await chat.send("مریم احمدی")
@@ -631,11 +621,6 @@ async def test_stale_and_forged_form_buttons_change_nothing(chat: Chat) -> None:
     assert await request_count(chat) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/forms.py: form buttons carry only the step (f:c:STEP:INDEX), not the form; a button left from "
-    "another service's form at the same step is taken as an answer (an old province button answers «سمت»)",
-)
 async def test_a_button_left_from_another_services_form_is_stale(chat: Chat) -> None:
     await at_mobile_question(chat)
     await chat.send("09121234567")
@@ -706,12 +691,6 @@ async def test_a_set_aside_form_can_be_dropped_and_its_buttons_are_stale(chat: C
     assert await draft(chat) is None and await request_count(chat) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers/citizen.py start() → registration.pause() overwrites drafts.editing with PAUSED, and "
-    "f:resume saves editing=None: an answer being changed from the summary, once resumed, continues to the "
-    "next question instead of returning to the summary",
-)
 async def test_resuming_while_changing_an_answer_returns_to_the_summary(chat: Chat) -> None:
     await at_summary(chat)
     await chat.tap(T.FORM_EDIT.format(label="نام و نام خانوادگی"))
@@ -758,7 +737,8 @@ async def test_registering_twice_gives_back_the_same_code(chat: Chat) -> None:
 async def test_a_double_tap_on_confirm_registers_once(chat: Chat) -> None:
     await at_summary(chat)
     summary = chat.peer.sent(USER)[-1]
-    shown_ = await chat.tap_twice("f:ok", summary["message_id"])
+    confirm = data_of(summary, T.FORM_CONFIRM)
+    shown_ = await chat.tap_twice(confirm, summary["message_id"])
     assert sum(bool(CODE_SHOWN.search(shown(m))) for m in shown_) == 1
     assert [shown(m) for m in shown_][1:] == [T.STALE_BUTTON]
     assert await request_count(chat) == 1
@@ -908,7 +888,7 @@ async def test_a_confirmation_that_could_not_be_sent_is_delivered_later_with_its
     assert await draft(chat) is None
 
     assert await deliver_notices(chat.app) == 0  # not while the bot may still be sending it
-    clock.advance(seconds=61)
+    clock.advance(seconds=CONFIRMATION_GRACE_SECONDS + 1)
     assert await deliver_notices(chat.app) == 1
     assert await deliver_notices(chat.app) == 0
     later = chat.peer.sent(USER)[-1]
@@ -919,12 +899,6 @@ async def test_a_confirmation_that_could_not_be_sent_is_delivered_later_with_its
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="storage/requests.py CONFIRMATION_GRACE_SECONDS (60) is shorter than the time handlers/send.py may "
-    "spend sending the confirmation under flood control (up to FLOOD_RETRIES=3 waits of MAX_FLOOD_WAIT=60 s): "
-    "the notice loop sends the confirmation while the handler is still waiting, and the citizen gets it twice",
-)
 async def test_a_confirmation_held_up_by_flood_control_is_not_sent_twice(
     quiet_chat: Chat, clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -939,21 +913,13 @@ async def test_a_confirmation_held_up_by_flood_control_is_not_sent_twice(
         assert time.monotonic() < deadline
         await asyncio.sleep(0.01)
     await asyncio.sleep(0.2)
-    clock.advance(seconds=61)  # (standing for a long retry_after)
+    clock.advance(seconds=CONFIRMATION_GRACE_SECONDS + 1)  # (standing for a long retry_after)
     await deliver_notices(chat.app)
     await chat.handled([confirm])
     confirmations = [m for m in chat.peer.sent(USER) if CODE_SHOWN.search(shown(m))]
     assert len(confirmations) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="storage/db.py Database.write(): a task cancelled while it awaits BEGIN IMMEDIATE leaves the "
-    "transaction open (aiosqlite runs the BEGIN anyway; the ROLLBACK only guards the block), so every later "
-    "write fails with «cannot start a transaction within a transaction». handlers/registration.stop_notices() "
-    "(serve() on shutdown) cancels the notice loop, whose first round now writes (prune): a citizen's next "
-    "answer then gets T.ERROR",
-)
 async def test_a_write_cancelled_as_it_begins_leaves_the_database_usable(db) -> None:
     pruning = asyncio.create_task(db.drafts.prune(30))  # what the notice loop does first
     await asyncio.sleep(0)  # it now waits for its BEGIN IMMEDIATE
@@ -1012,8 +978,11 @@ async def test_two_hundred_citizens_registering_at_once_get_two_hundred_codes(ch
     ]
     await chat.handled(queued, timeout=60)
     assert all(shown(c.peer.sent(c.user_id)[-1]).startswith(T.FORM_SUMMARY.split("«")[0]) for c in citizens)
-    await chat.handled(each(lambda c: c.peer.user_taps(c.user_id, c.peer.sent(c.user_id)[-1]["message_id"], "f:ok")),
-                       timeout=60)
+    def confirm(c: Chat) -> dict:
+        summary = c.peer.sent(c.user_id)[-1]
+        return c.peer.user_taps(c.user_id, summary["message_id"], data_of(summary, T.FORM_CONFIRM))
+
+    await chat.handled(each(confirm), timeout=60)
     elapsed = time.perf_counter() - started
 
     shown_codes = {c.user_id: code_in(c.peer.sent(c.user_id)[-1]) for c in citizens}
