@@ -98,11 +98,11 @@ def build_application(
     from handlers import register
     from handlers.send import send
 
-    async def slow_down(update: Update) -> None:
-        if update.effective_chat is not None:
-            await send(rt, app.bot, update.effective_chat.id, Reply(T.SLOW_DOWN))
+    async def slow_down(update: Update, warn: bool) -> None:
         if update.callback_query is not None:
-            await update.callback_query.answer(T.SLOW_DOWN)
+            await update.callback_query.answer(T.SLOW_DOWN if warn else None)
+        elif warn and update.effective_chat is not None:
+            await send(rt, app.bot, update.effective_chat.id, Reply(T.SLOW_DOWN))
 
     processor.on_throttled = slow_down
     register(app)

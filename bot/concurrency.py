@@ -48,24 +48,22 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._buckets: dict[int, _Bucket] = {}
-        self.on_throttled: Callable[[Update], Awaitable[None]] | None = None
+        self.on_throttled: Callable[[Update, bool], Awaitable[None]] | None = None
         self.dropped = 0
 
     async def process_update(self, update: object, coroutine: Awaitable) -> None:
-        """Drops a flooding user's update before it takes a slot; otherwise processes it in turn."""
+        """Drops a flooding user's update before it takes a slot; otherwise waits for the user's turn and
+        only then for a processing slot, so updates queued behind one slow handler never hold slots that
+        other users need."""
         key = _user_key(update)
-        if key is not None and not self._allow(key):
+        if key is None:
+            await super().process_update(update, coroutine)
+            return
+        if not self._allow(key):
             self.dropped += 1
             if hasattr(coroutine, "close"):
                 coroutine.close()  # never awaited: PTB built it, we discard it
-            await self._warn(key, update)
-            return
-        await super().process_update(update, coroutine)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
-        key = _user_key(update)
-        if key is None:
-            await coroutine
+            await self._refuse(key, update)
             return
         lock = self._locks.get(key)
         if lock is None:
@@ -73,12 +71,15 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                await super().process_update(update, coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody else queued for this user: forget the lock
                 del self._waiting[key]
                 self._locks.pop(key, None)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
+        await coroutine
 
     async def initialize(self) -> None:
         pass
@@ -101,14 +102,18 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             return True
         return False
 
-    async def _warn(self, key: int, update: object) -> None:
+    async def _refuse(self, key: int, update: object) -> None:
+        """Tells a flooding user to slow down (once per `warn_every`); every dropped button tap is answered
+        so it stops spinning."""
         bucket = self._buckets[key]
         now = self.clock()
-        if self.on_throttled is None or now - bucket.warned < self.warn_every:
+        warn = now - bucket.warned >= self.warn_every
+        if warn:
+            bucket.warned = now
+        if self.on_throttled is None:
             return
-        bucket.warned = now
         try:
-            await self.on_throttled(update)  # type: ignore[arg-type]
+            await self.on_throttled(update, warn)  # type: ignore[arg-type]
         except Exception as exc:
             log.info("could not tell a flooding user to slow down: %s", exc)
 

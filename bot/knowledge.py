@@ -389,6 +389,12 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "کلید باید متن باشد، نه فهرست یا مجموعه", key_node.start_mark
+            ) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"کلید {key!r} دو بار آمده (بار اول در سطر {seen[key] + 1})", key_node.start_mark
@@ -410,39 +416,47 @@ def _loc(loc: Iterable[Any]) -> str:
     return out or "(file)"
 
 
+def _short_repr(value: Any, limit: int = 60) -> str:
+    """A value quoted in a message, never long (a hostile file can make it enormous)."""
+    if isinstance(value, (dict, list, tuple, set)):
+        return type(value).__name__
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _persian_message(err: dict[str, Any]) -> str:
-    """A pydantic error turned into a Persian message an admin can act on."""
+    """A pydantic error turned into a Persian message an admin can act on (built only for its own kind)."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
-    value = err.get("input")
-    messages = {
+    value = _short_repr(err.get("input"))
+    fixed = {
         "missing": "این فیلد لازم است و نوشته نشده",
         "extra_forbidden": "فیلد ناشناخته (املای نام فیلد را بررسی کنید؛ فهرست فیلدها در README است)",
         "string_too_short": "نباید خالی باشد",
         "string_type": "باید متن باشد",
-        "int_parsing": f"باید عدد صحیح باشد، نه {value!r}",
-        "int_type": f"باید عدد صحیح باشد، نه {value!r}",
-        "int_from_float": f"باید عدد صحیح باشد، نه {value!r}",
-        "bool_parsing": f"باید true یا false باشد، نه {value!r}",
-        "bool_type": f"باید true یا false باشد، نه {value!r}",
         "list_type": "باید فهرست باشد (هر مورد در یک خط که با - شروع می‌شود)",
         "model_type": "باید مجموعه‌ای از فیلدها (key: value) باشد",
         "model_attributes_type": "باید مجموعه‌ای از فیلدها (key: value) باشد",
         "dict_type": "باید مجموعه‌ای از فیلدها (key: value) باشد",
-        "greater_than_equal": f"نباید کمتر از {ctx.get('ge')} باشد",
     }
-    if kind in messages:
-        return messages[kind]
+    if kind in fixed:
+        return fixed[kind]
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"باید عدد صحیح باشد، نه {value}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"باید true یا false باشد، نه {value}"
+    if kind == "greater_than_equal":
+        return f"نباید کمتر از {ctx.get('ge')} باشد"
     if kind == "literal_error":
-        return f"مقدار {value!r} مجاز نیست؛ یکی از این‌ها: {ctx.get('expected')}"
+        return f"مقدار {value} مجاز نیست؛ یکی از این‌ها: {ctx.get('expected')}"
     if kind == "string_pattern_mismatch":
         if err["loc"] and err["loc"][-1] == "id":
-            return f"شناسه {value!r} معتبر نیست (حروف کوچک لاتین، رقم، - یا _، حداکثر ۴۰ نویسه)"
+            return f"شناسه {value} معتبر نیست (حروف کوچک لاتین، رقم، - یا _، حداکثر ۴۰ نویسه)"
         if err["loc"] and err["loc"][-1] == "email":
-            return f"نشانی ایمیل {value!r} معتبر نیست"
-        return f"قالب {value!r} معتبر نیست"
+            return f"نشانی ایمیل {value} معتبر نیست"
+        return f"قالب {value} معتبر نیست"
     if kind.startswith("url"):
-        return f"نشانی وب {value!r} معتبر نیست (باید با http:// یا https:// شروع شود)"
+        return f"نشانی وب {value} معتبر نیست (باید با http:// یا https:// شروع شود)"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return err["msg"]
@@ -456,6 +470,36 @@ def _strip_yaml_mark(err: yaml.YAMLError) -> str:
     return f"خطای YAML: {problem}"
 
 
+MAX_EXPANDED_NODES = 200_000  # a card has a few hundred values; YAML aliases can make billions
+
+
+def _expanded_size(data: Any, limit: int = MAX_EXPANDED_NODES) -> int:
+    """How many values the data has once YAML aliases are expanded (as validation would see them),
+    counted without expanding: shared parts are counted once and multiplied. Stops past `limit`."""
+    memo: dict[int, int] = {}
+
+    def size(x: Any) -> int:
+        if isinstance(x, dict):
+            items = list(x.values())
+        elif isinstance(x, list):
+            items = x
+        else:
+            return 1
+        key = id(x)
+        if key in memo:
+            return memo[key]
+        memo[key] = limit + 1  # a cycle counts as too big
+        total = 1
+        for item in items:
+            total += size(item)
+            if total > limit:
+                break
+        memo[key] = min(total, limit + 1)
+        return memo[key]
+
+    return size(data)
+
+
 def parse_service(text: str, file: str) -> tuple[Service | None, list[Problem]]:
     """Parses one knowledge file's text; returns the service or the list of its problems."""
     try:
@@ -466,6 +510,8 @@ def parse_service(text: str, file: str) -> tuple[Service | None, list[Problem]]:
         return None, [Problem(file, "(file)", "فایل خالی است")]
     if not isinstance(data, dict):
         return None, [Problem(file, "(file)", "بالاترین سطح فایل باید مجموعه‌ای از فیلدها (key: value) باشد")]
+    if _expanded_size(data) > MAX_EXPANDED_NODES:
+        return None, [Problem(file, "(file)", "فایل بیش از اندازه بزرگ است (ارجاع‌های تودرتوی YAML)")]
     try:
         return Service.model_validate(data), []
     except ValidationError as exc:
@@ -538,6 +584,8 @@ def parse_lexicon(text: str, file: str) -> tuple[Lexicon | None, list[Problem]]:
         return Lexicon(), []
     if not isinstance(data, dict):
         return None, [Problem(file, "(file)", "فایل واژگان باید شامل synonyms / colloquial / stopwords باشد")]
+    if _expanded_size(data) > MAX_EXPANDED_NODES:
+        return None, [Problem(file, "(file)", "فایل بیش از اندازه بزرگ است (ارجاع‌های تودرتوی YAML)")]
     try:
         return Lexicon.model_validate(data), []
     except ValidationError as exc:
@@ -576,7 +624,10 @@ def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     lexicon = Lexicon()
     lex_path = directory / "lexicon.yaml"
     if lex_path.exists():
-        lex, errs = parse_lexicon(lex_path.read_text(encoding="utf-8"), str(lex_path))
+        try:
+            lex, errs = parse_lexicon(lex_path.read_text(encoding="utf-8"), str(lex_path))
+        except UnicodeDecodeError as exc:
+            lex, errs = None, [Problem(str(lex_path), "(file)", f"فایل با UTF-8 ذخیره نشده (بایت {exc.start})")]
         problems.extend(errs)
         lexicon = lex or lexicon
     if problems:

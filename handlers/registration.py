@@ -163,8 +163,9 @@ async def _submit(rt: Runtime, bot, chat_id: int, user_id: int, service: Service
         return
     rt.confirming.add(created.tracking_code)
     try:
-        await send(rt, bot, chat_id, confirmation(service, created.tracking_code, created.created_at))
-        await rt.db.requests.mark_confirmed(created.tracking_code)
+        sent = await send(rt, bot, chat_id, confirmation(service, created.tracking_code, created.created_at))
+        if sent is not None:  # unconfirmed (timed out): the notice loop sends it again rather than lose it
+            await rt.db.requests.mark_confirmed(created.tracking_code)
     finally:
         rt.confirming.discard(created.tracking_code)
 

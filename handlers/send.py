@@ -14,7 +14,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError, TimedOut
 
 from bot.app import Runtime
 from bot.reply import Reply, render_pieces, render_plain
@@ -52,15 +52,19 @@ async def send(rt: Runtime, bot, chat_id: int, reply: Reply) -> Message | None:
     await reply_sent(rt, chat_id, render_plain(reply.text))
     last = None
     for i, piece in enumerate(pieces):
-        last = await _with_flood_retry(
-            lambda piece=piece, i=i: bot.send_message(
-                chat_id,
-                piece,
-                parse_mode=rt.profile.parse_mode,
-                reply_markup=keyboard if i == len(pieces) - 1 else None,
-                disable_web_page_preview=True,
+        try:
+            last = await _with_flood_retry(
+                lambda piece=piece, i=i: bot.send_message(
+                    chat_id,
+                    piece,
+                    parse_mode=rt.profile.parse_mode,
+                    reply_markup=keyboard if i == len(pieces) - 1 else None,
+                    disable_web_page_preview=True,
+                )
             )
-        )
+        except TimedOut:
+            log.warning("the platform did not confirm a message to chat %s in time; it may have arrived", chat_id)
+            last = None
     return last
 
 

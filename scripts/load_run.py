@@ -38,6 +38,7 @@ SEARCHES = [
     "معرفی نامه کارا چقدر طول میکشه", "آدرس سایت کارا", "یارانه", "شناسایی خوشه های کسب و کار", "سلام",
 ]
 FOLLOW_UPS = ["هزینه‌اش چقدره؟", "مدارکش چیه", "چقدر طول میکشه", "سایتش چیه", "مراحلش چیه"]
+CONFIRMED = "ثبت‌نام شما در"  # the start of the confirmation that carries the tracking code
 DEFAULT_FORM_SERVICES = ["13011031101", "13012712105", "business-clusters"]
 
 
@@ -198,7 +199,8 @@ async def citizen(server: LoadServer, uid: int, quota: int, rng: random.Random, 
                 continue
             for text in answers:
                 await step(server.send_text(uid, text))
-            await step(server.tap(uid, "f:ok"))
+            confirm = next((b for b in server.chat(uid).last_buttons if b.startswith("f:ok")), "f:ok")
+            await step(server.tap(uid, confirm))
             stats["registrations"] += 1
             stats["registrants"].append(uid)
             continue
@@ -258,7 +260,7 @@ async def run(label: str, command: list[str], env: dict, users: int, updates: in
             peak = _peak_memory_mb(proc.pid)
             await asyncio.sleep(2)  # the last answers still on their way
             # A confirmation may arrive after the citizen's next message under load: look at the whole chat.
-            confirmed = sum(any("کد رهگیری" in t for t in server.chat(uid).texts) for uid in stats["registrants"])
+            confirmed = sum(any(CONFIRMED in t for t in server.chat(uid).texts) for uid in stats["registrants"])
         finally:
             proc.send_signal(signal.SIGTERM)
             try:  # the server keeps answering while the bot shuts down (it confirms the last updates)
