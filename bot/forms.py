@@ -43,6 +43,9 @@ NO = {"نه", "خیر", "نخیر", "no", "n"}
 BACK_WORDS = {"بازگشت", "برگشت", "قبلی", "سوال قبلی", "عقب", "back"}
 CANCEL_WORDS = {"انصراف", "لغو", "cancel", "منصرف شدم"}
 
+_YES, _NO = frozenset(fold(w) for w in YES), frozenset(fold(w) for w in NO)
+_BACK, _CANCEL = frozenset(fold(w) for w in BACK_WORDS), frozenset(fold(w) for w in CANCEL_WORDS)
+
 MAX_TEXT_ANSWER = 300
 _NAME_RE = re.compile(r"^[\u0600-\u06FFa-zA-Z\u200c' .-]+$")
 
@@ -120,9 +123,9 @@ def prompt(service: Service, state: FormState) -> tuple[Reply, ...]:
 def answer(service: Service, state: FormState, text: str) -> Step:
     """A typed answer to the current question (or a typed «بازگشت» / «انصراف»)."""
     words = fold(text)
-    if words in {fold(w) for w in CANCEL_WORDS}:
+    if words in _CANCEL:
         return cancel()
-    if words in {fold(w) for w in BACK_WORDS}:
+    if words in _BACK:
         return back(service, state)
     fields = fields_of(service)
     if state.step >= len(fields):
@@ -264,9 +267,9 @@ def check(f: FormField, text: str, state: FormState | None = None) -> tuple[Any,
         return n, None
     if kind == "yes_no":
         word = fold(text)
-        if word in {fold(w) for w in YES}:
+        if word in _YES:
             return True, None
-        if word in {fold(w) for w in NO}:
+        if word in _NO:
             return False, None
         return None, T.FORM_YES_NO
     if kind == "choice":
