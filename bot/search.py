@@ -220,9 +220,12 @@ class SearchIndex:
         return hits, keys | {s}
 
     def _short_neighbours(self, key: str) -> Iterable[str]:
+        """Three-letter words that differ from `key` in one letter, never the first («طرخ» → «طرح»)."""
         for i in (1, 2):
             for other in self.deletes.get(key[:i] + key[i + 1 :], ()):
-                if len(other) == 3 and other[0] == key[0]:
+                if len(other) == 3 and other[0] == key[0] and other[i] != key[i] and (
+                    other[:i] + other[i + 1 :] == key[:i] + key[i + 1 :]
+                ):
                     yield other
 
     def _neighbours(self, key: str) -> Iterable[str]:

@@ -100,7 +100,9 @@ def test_cue_words_inside_a_service_name_are_not_a_question(engine):
     assert u.intent is None
 
 
-@pytest.mark.parametrize("text", ["صدور گذرنامه", "یارانه", "وام ازدواج", "بیمه بیکاری", "سلامتی شما", "گواهینامه رانندگی"])
+@pytest.mark.parametrize(
+    "text", ["صدور گذرنامه", "یارانه", "وام ازدواج", "بیمه بیکاری", "سلامتی شما", "گواهینامه رانندگی", "فیل"]
+)
 def test_services_we_lack_are_not_answered_with_ours(engine, text):
     u = engine.understand(text)
     assert u.decision.match is None
