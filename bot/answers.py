@@ -88,7 +88,7 @@ def service_card(service: Service) -> Reply:
         lines.append(T.CARD_WEBSITE.format(url=str(service.websites[0])))
     lines.append("")
     lines.append(T.CARD_ASK)
-    return Reply(_join(lines), card_buttons(service), meta={"service": service.id, "intent": None})
+    return Reply(_join(lines), card_buttons(service))
 
 
 def fact(service: Service, intent: str) -> Reply:
@@ -99,7 +99,7 @@ def fact(service: Service, intent: str) -> Reply:
     lines = composer(service)
     if not lines:
         lines = [T.NOT_STATED.format(what=T.WHAT[intent]), where_to_ask(service)]
-    return Reply(_join(lines), fact_buttons(service, intent), meta={"service": service.id, "intent": intent})
+    return Reply(_join(lines), fact_buttons(service, intent))
 
 
 def where_to_ask(service: Service) -> str:
@@ -115,7 +115,7 @@ def where_to_ask(service: Service) -> str:
 def choice(candidates: tuple[Candidate, ...]) -> Reply:
     """A short choice among close candidates, as buttons."""
     buttons = tuple((Button(_shorten(c.service.title, 60), cb_service(c.service.id)),) for c in candidates)
-    return Reply(T.CHOICE, buttons, meta={"outcome": "choice"})
+    return Reply(T.CHOICE, buttons)
 
 
 def not_found(query: str, suggestions: tuple[Candidate, ...]) -> Reply:
@@ -127,7 +127,7 @@ def not_found(query: str, suggestions: tuple[Candidate, ...]) -> Reply:
         buttons = tuple((Button(_shorten(c.service.title, 60), cb_service(c.service.id)),) for c in suggestions)
     lines.append("")
     lines.append(T.NOT_FOUND_HINT)
-    return Reply(_join(lines), buttons, meta={"outcome": "none"})
+    return Reply(_join(lines), buttons)
 
 
 def respond(u: Understanding) -> Reply:
@@ -328,21 +328,14 @@ def request_status(request, service_title: str) -> Reply:
         bold(T.TRACK_TITLE.format(code=to_persian_digits(request.tracking_code))),
         T.TRACK_SERVICE.format(title=service_title),
         T.TRACK_STATUS.format(status=bold(request.status_label)),
-        T.TRACK_CREATED.format(date=jalali_datetime(tehran(request.created_at))),
+        T.TRACK_CREATED.format(date=jalali_datetime(request.created_at)),
     ]
     if request.events:
         lines += ["", T.TRACK_HISTORY]
         for e in request.events:
             lines.append(T.TRACK_EVENT.format(
-                date=jalali_datetime(tehran(e.created_at)),
+                date=jalali_datetime(e.created_at),
                 status=STATUS_LABELS.get(e.status, e.status),
                 note=f" — {e.note}" if e.note else "",
             ))
     return Reply(_join(lines))
-
-
-def tehran(when):
-    """Times are stored in UTC; citizens read Tehran time."""
-    import datetime as dt
-
-    return when.astimezone(dt.timezone(dt.timedelta(hours=3, minutes=30)))

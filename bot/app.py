@@ -59,7 +59,6 @@ class Runtime:
     profile: Profile
     db: Database
     engine: SearchEngine
-    started: float = field(default=0.0)
     # Tracking codes whose confirmation a handler is sending right now (the notice loop leaves them alone).
     confirming: set[str] = field(default_factory=set)
 

@@ -58,16 +58,21 @@ def format_rials(amount: int) -> str:
     return text
 
 
+TEHRAN = _dt.timezone(_dt.timedelta(hours=3, minutes=30), "Asia/Tehran")  # Iran keeps no daylight saving
+
+
 def jalali_date(when: _dt.date | _dt.datetime) -> str:
-    """A Gregorian date or datetime as a Jalali date in words: «۳۰ آبان ۱۴۰۵»."""
+    """A Gregorian date or datetime as a Jalali date in words: «۳۰ آبان ۱۴۰۵» (aware times in Tehran time)."""
     if isinstance(when, _dt.datetime):
-        when = when.date()
+        when = (when.astimezone(TEHRAN) if when.tzinfo else when).date()
     j = jdatetime.date.fromgregorian(date=when)
     return to_persian_digits(f"{j.day} {JALALI_MONTHS[j.month - 1]} {j.year}")
 
 
 def jalali_datetime(when: _dt.datetime) -> str:
-    """A datetime as «۳۰ آبان ۱۴۰۵، ساعت ۱۴:۰۵» in the local time of the datetime given."""
+    """A datetime as «۳۰ آبان ۱۴۰۵، ساعت ۱۴:۰۵»; stored times are UTC and citizens read Tehran time."""
+    if when.tzinfo:
+        when = when.astimezone(TEHRAN)
     return f"{jalali_date(when)}، ساعت {to_persian_digits(when.strftime('%H:%M'))}"
 
 
@@ -86,11 +91,6 @@ def parse_jalali_date(text: str) -> _dt.date | None:
         return jdatetime.date(year, month, day).togregorian()
     except ValueError:
         return None
-
-
-def count_label(n: int) -> str:
-    """A count in Persian digits with separators, for statistics."""
-    return group_thousands(n)
 
 
 def strip_invisibles(text: str) -> str:

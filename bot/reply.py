@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 B_OPEN, B_CLOSE = "\x02", "\x03"
 MAX_MESSAGE = 4096
@@ -46,7 +46,6 @@ class Reply:
     keyboard: tuple[tuple[str, ...], ...] = ()
     request_contact: str | None = None  # label of a share-contact button, where the platform has one
     remove_keyboard: bool = False
-    meta: dict = field(default_factory=dict, compare=False)
 
 
 def render_html(text: str) -> str:

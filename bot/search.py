@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -64,6 +64,7 @@ MAX_CHOICES = 5
 TOP_K = 20  # candidates fully scored per query
 MEMO_SIZE = 50_000  # query words whose matches are remembered
 UNKNOWN_WORD_WEIGHT = 0.5
+TRACKING_CODE_LENGTH = 12  # storage.tracking issues 12 digits
 LIGHT_VERB_OBJECT_WEIGHT = 0.3
 
 
@@ -99,7 +100,6 @@ class Understanding:
     service: Service | None  # the service to answer about (the match, or the current one for a follow-up)
     tracking_code: str | None = None
     used_hint: bool = False
-    content_words: tuple[str, ...] = field(default=())
 
 
 class SearchIndex:
@@ -340,6 +340,10 @@ class SearchEngine:
         intent_result: IntentResult = self.intents.detect(tokens)
         intent = intent_result.intent
         code = _tracking_code(tokens)
+        if code is not None and intent != "track" and len(code) != TRACKING_CODE_LENGTH:
+            # A bare number of another length is a mobile or a national code typed outside a form, not a
+            # mistyped tracking code (which needs «پیگیری» to be recognised when its length is off).
+            code = None
         if code is not None:
             intent = "track"
         candidates, content_count = self.index.rank(tokens, intent_result.cue_positions)
@@ -365,10 +369,6 @@ class SearchEngine:
                 and (not decision.candidates or any(c.service.id == hint.id for c in decision.candidates))
             ):
                 service, used_hint = hint, True
-        content_words = tuple(
-            t for i, t in enumerate(tokens)
-            if t not in self.analyzer.stopwords and i not in intent_result.cue_positions
-        )
         return Understanding(
             query=text,
             normalized=analysis.normalized,
@@ -377,7 +377,6 @@ class SearchEngine:
             service=service,
             tracking_code=code,
             used_hint=used_hint,
-            content_words=content_words,
         )
 
 

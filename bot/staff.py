@@ -15,12 +15,11 @@ from typing import TextIO
 
 from bot.identifiers import mask_mobile, mask_national_code
 from bot.knowledge import Knowledge
-from bot.persian import jalali_datetime, parse_jalali_date, to_latin_digits
+from bot.persian import TEHRAN, jalali_datetime, parse_jalali_date, to_latin_digits
 from bot.reply import render_plain
 from storage.db import Database
 from storage.requests import STATUS_LABELS, STATUSES, RequestNotFound
 
-TEHRAN = dt.timezone(dt.timedelta(hours=3, minutes=30))
 EXPORT_BATCH = 500
 
 
@@ -45,7 +44,7 @@ def day_start(day: dt.date) -> dt.datetime:
 
 
 def _when(value: dt.datetime) -> str:
-    return jalali_datetime(value.astimezone(TEHRAN))
+    return jalali_datetime(value)
 
 
 def _cut(text: str | None, width: int) -> str:

@@ -86,7 +86,7 @@ async def unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     for row in rows:
         lines.append(T.ADMIN_UNANSWERED_ITEM.format(
             text=row.example or row.normalized, count=to_persian_digits(row.count),
-            last=jalali_datetime(row.last_seen.astimezone(_TEHRAN)),
+            last=jalali_datetime(row.last_seen),
         ))
     await send(rt, context.bot, update.effective_chat.id, Reply("\n".join(lines)))
 
@@ -122,12 +122,3 @@ async def reload_knowledge(rt: Runtime, directory: Path | None = None) -> Reply:
     rt.engine = engine
     log.info("knowledge reloaded: %d services", len(knowledge.services))
     return Reply(T.ADMIN_RELOAD_OK.format(count=to_persian_digits(len(knowledge.services))))
-
-
-def _tehran_tz():
-    import datetime as dt
-
-    return dt.timezone(dt.timedelta(hours=3, minutes=30))
-
-
-_TEHRAN = _tehran_tz()

@@ -7,7 +7,6 @@ no Persian sentence and no SQL lives here.
 from __future__ import annotations
 
 import logging
-import time
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -94,7 +93,6 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if len(text) > MAX_TEXT:
         await send(rt, context.bot, chat_id, Reply(T.TOO_LONG.format(limit=to_persian_digits(MAX_TEXT))))
         return
-    started = time.perf_counter()
     state = await rt.db.chats.get(rt.profile.name, user.id)
     u = rt.engine.understand(text, current_service=state.current_service)
     answered = u.service is not None or u.intent in ("greeting", "thanks", "help", "track")
@@ -112,8 +110,6 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if u.service is not None and u.service.id != state.current_service:
         await rt.db.chats.set_current_service(rt.profile.name, user.id, u.service.id)
     await send(rt, context.bot, chat_id, reply)
-    log.debug("answered in %.1f ms (intent=%s, outcome=%s)", (time.perf_counter() - started) * 1000, u.intent,
-              u.decision.kind)
 
 
 async def _command_by_text(text: str, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

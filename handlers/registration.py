@@ -174,7 +174,7 @@ def confirmation(service: Service | None, tracking_code: str, created_at) -> Rep
     """The message with the tracking code, the Jalali date and what happens next."""
     title = service.title if service else ""
     text = T.REGISTERED.format(title=bold(title), code=bold(to_persian_digits(tracking_code)),
-                               date=jalali_datetime(answers.tehran(created_at)))
+                               date=jalali_datetime(created_at))
     next_steps = _next_steps(service) if service else []
     if next_steps:
         text += "\n\n" + T.NEXT_STEPS + "\n" + "\n".join(next_steps)

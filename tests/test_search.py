@@ -214,3 +214,10 @@ def test_cli_ask_prints_the_answer():
         check=True,
     ).stdout
     assert "۲۰٬۰۰۰ ریال" in out
+
+
+def test_a_bare_mobile_or_national_code_is_not_read_as_a_tracking_code(engine):
+    assert engine.understand("09121234567").intent != "track"
+    assert engine.understand("۰۰۱۳۵۴۲۴۱۹").intent != "track"
+    # with the word, a code of the wrong length is still a tracking request (and reported as mistyped)
+    assert engine.understand("پیگیری ۱۲۳۴۵۶۷۸۹۰۱").intent == "track"
