@@ -14,6 +14,7 @@ from bot.knowledge import (
     STAGES,
     Service,
 )
+from bot.payload import Action, pack
 from bot.persian import format_rials, to_persian_digits
 from bot.reply import Button, Reply, bold
 from bot.search import Candidate, Understanding
@@ -24,17 +25,17 @@ SUMMARY_CHARS = 280
 
 def cb_service(service_id: str) -> str:
     """Callback data that opens a service card."""
-    return f"s:{service_id}"
+    return pack(Action.SERVICE, service_id)
 
 
 def cb_fact(service_id: str, intent: str) -> str:
     """Callback data that asks one section of a card."""
-    return f"i:{service_id}:{intent}"
+    return pack(Action.FACT, service_id, intent)
 
 
 def cb_register(service_id: str) -> str:
     """Callback data that starts registration for a service."""
-    return f"r:{service_id}"
+    return pack(Action.REGISTER, service_id)
 
 
 def card_buttons(service: Service) -> tuple[tuple[Button, ...], ...]:

@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from bot import texts as T
 from bot.knowledge import LIFE_EVENTS, SERVICE_TYPES, Knowledge, Service
+from bot.payload import Action, pack
 from bot.persian import to_persian_digits
 from bot.reply import Button, Reply
 
@@ -50,9 +51,10 @@ def group_menu(knowledge: Knowledge, kind: str) -> Reply:
     """The list of groups (agencies, events or types) as buttons."""
     found = groups(knowledge, kind)
     if not found:
-        return Reply(T.BROWSE_EMPTY, ((Button(T.BACK_TO_MENU, "m:home"),),))
-    rows = [(Button(f"{label} ({to_persian_digits(len(svcs))})", f"b:{kind}:{key}:0"),) for key, (label, svcs) in found.items()]
-    rows.append((Button(T.BACK_TO_MENU, "m:home"),))
+        return Reply(T.BROWSE_EMPTY, ((Button(T.BACK_TO_MENU, pack(Action.MENU, "home")),),))
+    rows = [(Button(f"{label} ({to_persian_digits(len(svcs))})", pack(Action.BROWSE, kind, key, 0)),)
+            for key, (label, svcs) in found.items()]
+    rows.append((Button(T.BACK_TO_MENU, pack(Action.MENU, "home")),))
     return Reply(KINDS[kind], tuple(rows))
 
 
@@ -65,15 +67,15 @@ def group_page(knowledge: Knowledge, kind: str, key: str, page: int) -> Reply | 
     pages = max(1, -(-len(services) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     chunk = services[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    rows = [(Button(_short(s.title), f"s:{s.id}"),) for s in chunk]
+    rows = [(Button(_short(s.title), pack(Action.SERVICE, s.id)),) for s in chunk]
     nav = []
     if page > 0:
-        nav.append(Button(T.PAGE_PREV, f"b:{kind}:{key}:{page - 1}"))
+        nav.append(Button(T.PAGE_PREV, pack(Action.BROWSE, kind, key, page - 1)))
     if page < pages - 1:
-        nav.append(Button(T.PAGE_NEXT, f"b:{kind}:{key}:{page + 1}"))
+        nav.append(Button(T.PAGE_NEXT, pack(Action.BROWSE, kind, key, page + 1)))
     if nav:
         rows.append(tuple(nav))
-    rows.append((Button(T.BACK_TO_MENU, "m:home"),))
+    rows.append((Button(T.BACK_TO_MENU, pack(Action.MENU, "home")),))
     text = T.BROWSE_SERVICES.format(group=label)
     if pages > 1:
         text += "\n" + T.PAGE_OF.format(page=to_persian_digits(page + 1), pages=to_persian_digits(pages))

@@ -108,16 +108,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("search", "ask"):
         return cmd_search(args, settings.knowledge_dir)
     if args.command == "chat":
-        from bot.sandbox import run_sandbox
+        from handlers.sandbox import run_sandbox
 
         return run_sandbox(settings if args.platform is None else settings.model_copy(update={"platform": args.platform}))
     if args.command == "run":
         if not settings.token:
             print("BOT_TOKEN تنظیم نشده است؛ گفت‌وگوی آزمایشی محلی (sandbox) اجرا می‌شود.", file=sys.stderr)
-            from bot.sandbox import run_sandbox
+            from handlers.sandbox import run_sandbox
 
             return run_sandbox(settings)
-        from bot.app import run_polling
+        from handlers.app import run_polling
 
         return run_polling(settings)
     raise AssertionError(args.command)

@@ -3,8 +3,8 @@
 Plain Python: a `FormState` goes in, a new state and the replies to show come out. The bot stores the
 state (a draft) after every step, so a half-filled form survives a restart.
 
-Callback data of form buttons carries the step it was shown for (`f:c:STEP:INDEX`), so a button left over
-from an earlier question is recognised as stale instead of answering the wrong question.
+Form buttons carry the form's token and the step they were shown for (bot.payload), so a button left
+over from an earlier question is recognised as stale instead of answering the wrong question.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from bot import payload
 from bot import texts as T
 from bot.identifiers import mobile_problem, national_code_problem, normalize_mobile, normalize_national_code
 from bot.knowledge import FormField, Service
+from bot.payload import FormOp
 from bot.persian import jalali_date, parse_jalali_date, to_latin_digits, to_persian_digits
 from bot.reply import Button, Reply, bold
 from bot.textnorm import clean, fold
@@ -112,10 +114,10 @@ def prompt(service: Service, state: FormState) -> tuple[Reply, ...]:
     options = _options(f, state)
     if options:
         per_row = 3 if len(options) > 8 else 2
-        buttons = [Button(o, f"f:c:{token(service)}:{state.step}:{i}") for i, o in enumerate(options)]
+        buttons = [Button(o, payload.form(FormOp.CHOOSE, token(service), state.step, i)) for i, o in enumerate(options)]
         rows += [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
     if not f.required:
-        rows.append((Button(T.FORM_SKIP, f"f:s:{token(service)}:{state.step}"),))
+        rows.append((Button(T.FORM_SKIP, payload.form(FormOp.SKIP, token(service), state.step)),))
     rows.append(nav)
     return (Reply(text, tuple(rows)),)
 
@@ -210,10 +212,11 @@ def summary(service: Service, state: FormState) -> Reply:
         lines.append(f"• {f.label}: {display(f, state.answers.get(f.name))}")
     lines += ["", T.FORM_SUMMARY_ASK]
     tok = token(service)
-    rows: list[tuple[Button, ...]] = [(Button(T.FORM_CONFIRM, f"f:ok:{tok}"),)]
-    edits = [Button(T.FORM_EDIT.format(label=_short(f.label)), f"f:e:{tok}:{f.name}") for f in fields_of(service)]
+    rows: list[tuple[Button, ...]] = [(Button(T.FORM_CONFIRM, payload.form(FormOp.CONFIRM, tok)),)]
+    edits = [Button(T.FORM_EDIT.format(label=_short(f.label)), payload.form(FormOp.EDIT, tok, f.name))
+             for f in fields_of(service)]
     rows += [tuple(edits[i : i + 2]) for i in range(0, len(edits), 2)]
-    rows.append((Button(T.FORM_CANCEL_BUTTON, "f:x"),))
+    rows.append((Button(T.FORM_CANCEL_BUTTON, payload.form(FormOp.CANCEL)),))
     return Reply("\n".join(lines), tuple(rows))
 
 
@@ -376,8 +379,8 @@ def _hint(f: FormField, state: FormState) -> str:
 def _nav_row(state: FormState) -> tuple[Button, ...]:
     row = []
     if state.step > 0 or state.editing:
-        row.append(Button(T.FORM_BACK_BUTTON, "f:b"))
-    row.append(Button(T.FORM_CANCEL_BUTTON, "f:x"))
+        row.append(Button(T.FORM_BACK_BUTTON, payload.form(FormOp.BACK)))
+    row.append(Button(T.FORM_CANCEL_BUTTON, payload.form(FormOp.CANCEL)))
     return tuple(row)
 
 

@@ -46,6 +46,9 @@ class Reply:
     keyboard: tuple[tuple[str, ...], ...] = ()
     request_contact: str | None = None  # label of a share-contact button, where the platform has one
     remove_keyboard: bool = False
+    # After a button tap: replace the tapped message with this one where the platform can (menus, pages);
+    # otherwise, or anywhere else, it is sent as a new message.
+    replace: bool = False
 
 
 def render_html(text: str) -> str:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.dialogue.staff import stats_reply
 from bot.identifiers import mask_mobile, mask_national_code
 from bot.knowledge import Knowledge
 from bot.persian import TEHRAN, jalali_datetime, parse_jalali_date, to_latin_digits
@@ -139,13 +140,7 @@ async def requests_set_status(db: Database, out: TextIO, code: str, status: str,
 
 async def stats(db: Database, knowledge: Knowledge, out: TextIO, days: int) -> int:
     """Messages and users per day, top services, top unanswered questions, requests by status."""
-    from bot.app import PROFILES, Runtime
-    from bot.search import SearchEngine
-    from bot.settings import Settings
-    from handlers.admin import stats_reply
-
-    rt = Runtime(settings=Settings(), profile=PROFILES["telegram"], db=db, engine=SearchEngine(knowledge))
-    print(render_plain((await stats_reply(rt, days)).text), file=out)
+    print(render_plain((await stats_reply(db, knowledge, days)).text), file=out)
     print("\nپرسش‌های بی‌پاسخ پرتکرار:", file=out)
     rows = await db.log.unanswered(limit=10, since=dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
     for row in rows:

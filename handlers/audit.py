@@ -2,7 +2,8 @@
 long it took. Personal numbers are masked by the log repository before anything is stored.
 
 Two handlers frame every update: one in the first group notes when handling began, one in the last group
-writes the log row, with what the handler that answered left in `note_understanding`.
+writes the log row of the incoming update, with what the dialogue's `TurnResult` said (left by
+`note_result`). Replies are logged by the dialogue as it sends them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import time
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.search import Understanding
+from bot.dialogue import TurnResult
+from bot.payload import Action, parse
 from bot.textnorm import fold
+from handlers.context import runtime_of
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +25,10 @@ _STARTED = "audit_started"
 _NOTES = "audit_notes"
 
 
-def note_understanding(context: ContextTypes.DEFAULT_TYPE, update: Update, u: Understanding, answered: bool) -> None:
+def note_result(context: ContextTypes.DEFAULT_TYPE, update: Update, result: TurnResult) -> None:
     """Remembers what search made of this update, for its log row."""
-    context.application.bot_data.setdefault(_NOTES, {})[update.update_id] = (u, answered)
+    if result.understanding is not None:
+        context.application.bot_data.setdefault(_NOTES, {})[update.update_id] = (result.understanding, result.answered)
 
 
 async def begin(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -43,7 +47,7 @@ async def record(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    rt = data["rt"]
+    rt = runtime_of(context.application)
     kw = {}
     if note is not None:
         u, answered = note
@@ -67,20 +71,10 @@ async def record(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("could not write the conversation log: %s", exc)
 
 
-async def reply_sent(rt, chat_id: int, text: str) -> None:
-    """Writes the log row of one reply (private chats: the chat is the user)."""
-    try:
-        await rt.db.log.add(rt.profile.name, chat_id, chat_id, "out", text)
-    except Exception as exc:
-        log.warning("could not write the conversation log: %s", exc)
-
-
 def _service_of_button(data: str) -> str | None:
-    kind, _, rest = data.partition(":")
-    if kind in ("s", "r"):
-        return rest or None
-    if kind == "i":
-        return rest.rpartition(":")[0] or None
+    p = parse(data)
+    if p is not None and p.action in (Action.SERVICE, Action.REGISTER, Action.FACT):
+        return p.arg(0)
     return None
 
 

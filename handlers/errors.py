@@ -9,7 +9,8 @@ from telegram.ext import ContextTypes
 
 from bot import texts as T
 from bot.reply import Reply
-from handlers.send import send
+from handlers.context import rt_of
+from handlers.send import TelegramOutbox
 from storage.db import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -29,13 +30,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = T.ERROR
     if chat_id is None:
         return
-    rt = context.application.bot_data.get("rt")
+    rt = rt_of(context)
     try:
         if isinstance(update, Update) and update.callback_query is not None:
             await update.callback_query.answer()
     except Exception:
         pass
     try:
-        await send(rt, context.bot, chat_id, Reply(text))
+        await rt.dialogue.send(TelegramOutbox(rt.profile, context.bot), chat_id, Reply(text))
     except Exception:
         log.warning("could not tell chat %s about the error", chat_id)

@@ -1,4 +1,9 @@
-"""Turning a domain `Reply` into messages on the platform: rendering, splitting, keyboards, safe edits."""
+"""The Telegram/Bale outbox: a domain `Reply` rendered for the platform, split when long, with its
+keyboard; a reply that replaces a tapped message is an edit where the platform allows one.
+
+Platform errors become the dialogue's neutral ones (RecipientGone, DeliveryFailed) with the original as
+their cause, so the dialogue never sees a PTB exception.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,11 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from telegram.error import BadRequest, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 
-from bot.app import Runtime
-from bot.reply import Reply, render_pieces, render_plain
-from handlers.audit import reply_sent
+from bot.dialogue import DeliveryFailed, RecipientGone
+from bot.reply import Reply, render_pieces
+from handlers.context import Profile
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +50,56 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKe
     return None
 
 
-async def send(rt: Runtime, bot, chat_id: int, reply: Reply) -> Message | None:
-    """Sends a reply, split at line breaks when longer than a message may be; buttons go on the last part."""
-    pieces = render_pieces(reply.text, rt.profile.render)
+class TelegramOutbox:
+    """The dialogue's Outbox on Telegram or Bale; `query` is the tapped button of the turn, if any."""
+
+    def __init__(self, profile: Profile, bot, query: CallbackQuery | None = None) -> None:
+        self.profile, self.bot, self.query = profile, bot, query
+
+    async def send(self, chat_id: int, reply: Reply) -> bool:
+        try:
+            if reply.replace and self.query is not None and await self._edit(reply):
+                return True
+            return await send(self.profile, self.bot, chat_id, reply) is not None
+        except Forbidden as exc:
+            raise RecipientGone(str(exc)) from exc
+        except TelegramError as exc:
+            raise DeliveryFailed(str(exc)) from exc
+
+    async def _edit(self, reply: Reply) -> bool:
+        """Replaces the tapped message with the reply; False when the platform refuses or answers oddly
+        (Bale), and a new message is to be sent instead. A double tap (same content) is not an error."""
+        query = self.query
+        pieces = render_pieces(reply.text, self.profile.render)
+        keyboard = markup(reply)
+        can_edit = (
+            len(pieces) == 1
+            and query.message is not None
+            and isinstance(query.message, Message)
+            and query.message.text is not None
+            and not isinstance(keyboard, (ReplyKeyboardMarkup, ReplyKeyboardRemove))
+        )
+        if not can_edit:
+            return False
+        try:
+            result = await query.edit_message_text(
+                pieces[0], parse_mode=self.profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True
+            )
+            return isinstance(result, Message) or result is True
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return True
+            log.info("edit refused (%s); sending a new message", exc)
+        except (TelegramError, KeyError, AttributeError, TypeError) as exc:
+            log.info("edit answered oddly (%r); sending a new message", exc)
+        return False
+
+
+async def send(profile: Profile, bot, chat_id: int, reply: Reply) -> Message | None:
+    """Sends a reply, split at line breaks when longer than a message may be; buttons go on the last part.
+    None when the platform did not confirm in time (the message may have arrived)."""
+    pieces = render_pieces(reply.text, profile.render)
     keyboard = markup(reply)
-    await reply_sent(rt, chat_id, render_plain(reply.text))
     last = None
     for i, piece in enumerate(pieces):
         try:
@@ -57,7 +107,7 @@ async def send(rt: Runtime, bot, chat_id: int, reply: Reply) -> Message | None:
                 lambda piece=piece, i=i: bot.send_message(
                     chat_id,
                     piece,
-                    parse_mode=rt.profile.parse_mode,
+                    parse_mode=profile.parse_mode,
                     reply_markup=keyboard if i == len(pieces) - 1 else None,
                     disable_web_page_preview=True,
                 )
@@ -82,33 +132,3 @@ async def _with_flood_retry(call):
             log.warning("flood control: waiting %.1f s before resending", wait)
             await asyncio.sleep(wait)
     raise AssertionError("unreachable")
-
-
-async def edit_or_send(rt: Runtime, query: CallbackQuery, reply: Reply) -> None:
-    """Replaces the tapped message with the reply; when the platform refuses or answers oddly (Bale), a new
-    message is sent instead. A double tap (same content) is not an error."""
-    pieces = render_pieces(reply.text, rt.profile.render)
-    keyboard = markup(reply)
-    can_edit = (
-        len(pieces) == 1
-        and query.message is not None
-        and isinstance(query.message, Message)
-        and query.message.text is not None
-        and not isinstance(keyboard, (ReplyKeyboardMarkup, ReplyKeyboardRemove))
-    )
-    if can_edit:
-        try:
-            result = await query.edit_message_text(
-                pieces[0], parse_mode=rt.profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True
-            )
-            if isinstance(result, Message) or result is True:
-                await reply_sent(rt, query.message.chat_id, render_plain(reply.text))
-                return
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
-                return
-            log.info("edit refused (%s); sending a new message", exc)
-        except (TelegramError, KeyError, AttributeError, TypeError) as exc:
-            log.info("edit answered oddly (%r); sending a new message", exc)
-    chat_id = query.message.chat_id if query.message else query.from_user.id
-    await send(rt, query.get_bot(), chat_id, reply)

@@ -17,11 +17,11 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import texts as T
-from bot.app import build_application, post_init
 from bot.knowledge import load_knowledge
 from bot.peer import BotApiPeer, PeerRequest
 from bot.settings import Settings
-from handlers.registration import stop_notices
+from handlers.app import build_application, post_init
+from handlers.notices import stop_notices
 from storage.db import Clock, Database
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -505,7 +505,7 @@ async def test_a_reply_longer_than_a_message_is_split_at_line_breaks(chat: Chat)
     chat.peer.add_user(USER)
     lines = [f"{i}. مدرک شماره {i} <الف> & «ب» — توضیح کوتاه درباره این مدرک" for i in range(1, 301)]
     reply = Reply(bold("فهرست بلند") + "\n" + "\n".join(lines), ((Button("↩️ بازگشت", "m:home"),),))
-    await send(chat.rt, chat.app.bot, USER, reply)
+    await send(chat.rt.profile, chat.app.bot, USER, reply)
 
     messages = chat.peer.sent(USER)
     assert len(messages) >= 3

@@ -28,13 +28,13 @@ from telegram.error import RetryAfter
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import texts as T
-from bot.app import build_application, post_init
+from bot.dialogue import Dialogue
 from bot.knowledge import load_knowledge
 from bot.peer import BotApiPeer, PeerRequest
 from bot.peer_server import start_peer_server
 from bot.settings import Settings
-from handlers import citizen
-from handlers.registration import deliver_notices, stop_notices
+from handlers.app import build_application, post_init
+from handlers.notices import deliver_notices, stop_notices
 from storage import requests as requests_module
 from storage.db import Database
 from storage.tracking import new_code
@@ -426,15 +426,15 @@ async def test_citizens_queued_behind_slow_handlers_do_not_hold_up_everyone_else
 ) -> None:
     slow = {USER + 10, USER + 11, USER + 12}
     release = asyncio.Event()
-    real_send = citizen.send
+    real_send = Dialogue.send
 
-    async def stuck_for_some(rt, bot, chat_id, reply):
+    async def stuck_for_some(dialogue, out, chat_id, reply):
         if chat_id in slow and not release.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(release.wait(), 10)
-        return await real_send(rt, bot, chat_id, reply)
+        return await real_send(dialogue, out, chat_id, reply)
 
-    monkeypatch.setattr(citizen, "send", stuck_for_some)
+    monkeypatch.setattr(Dialogue, "send", stuck_for_some)
     peer = BotApiPeer("telegram")
     async with running(peer, tmp_path / "bot.db") as bot:  # production settings: 64 slots, bursts of 30
         try:
@@ -467,16 +467,16 @@ async def test_one_citizens_messages_are_answered_in_order_even_when_earlier_one
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     words = ["زرافه", "پنگوئن", "کانگورو", "دلفین", "عقاب", "شترمرغ", "گورخر", "خرس", "روباه", "یخچال"]
-    real_send = citizen.send
+    real_send = Dialogue.send
     replies = 0
 
-    async def slower_first(rt, bot, chat_id, reply):
+    async def slower_first(dialogue, out, chat_id, reply):
         nonlocal replies
         replies += 1
         await asyncio.sleep(0.3 - 0.03 * replies)  # the first reply takes longest
-        return await real_send(rt, bot, chat_id, reply)
+        return await real_send(dialogue, out, chat_id, reply)
 
-    monkeypatch.setattr(citizen, "send", slower_first)
+    monkeypatch.setattr(Dialogue, "send", slower_first)
     peer = BotApiPeer("telegram")
     async with running(peer, tmp_path / "bot.db", flood_burst=1000) as bot:
         await bot.wait(*[peer.user_sends(USER, word) for word in words])
@@ -486,16 +486,16 @@ async def test_one_citizens_messages_are_answered_in_order_even_when_earlier_one
 
 async def test_a_slow_citizen_does_not_hold_up_another(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     slow, quick = USER, USER + 1
-    real_send = citizen.send
+    real_send = Dialogue.send
     slow_started = asyncio.Event()
 
-    async def slow_for_one(rt, bot, chat_id, reply):
+    async def slow_for_one(dialogue, out, chat_id, reply):
         if chat_id == slow:
             slow_started.set()
             await asyncio.sleep(1.5)  # a slow disk, a slow lookup: only this citizen's update waits
-        return await real_send(rt, bot, chat_id, reply)
+        return await real_send(dialogue, out, chat_id, reply)
 
-    monkeypatch.setattr(citizen, "send", slow_for_one)
+    monkeypatch.setattr(Dialogue, "send", slow_for_one)
     peer = BotApiPeer("bale")
     async with running(peer, tmp_path / "bot.db") as bot:
         waiting = peer.user_sends(slow, "وام کارا")

@@ -28,14 +28,14 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import texts as T
-from bot.app import build_application, post_init
 from bot.identifiers import LRM
 from bot.knowledge import load_knowledge
 from bot.peer import BotApiPeer, PeerRequest
 from bot.persian import jalali_date, jalali_datetime, to_persian_digits
 from bot.settings import Settings
-from handlers import registration
-from handlers.registration import prune, stop_notices
+from handlers import notices
+from handlers.app import build_application, post_init
+from handlers.notices import prune, stop_notices
 from storage.db import Database
 from storage.masking import mask_personal_data
 from storage.requests import MSG_FINAL_STATUS, MSG_NOT_FOUND, MSG_UNKNOWN_STATUS, STATUSES
@@ -766,7 +766,7 @@ async def test_prune_removes_log_entries_and_drafts_older_than_their_retention_o
 
 
 async def test_the_running_bot_prunes_old_entries_by_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registration, "PRUNE_EVERY_ROUNDS", 1)
+    monkeypatch.setattr(notices, "PRUNE_EVERY_ROUNDS", 1)
     clock = FakeClock(dt.datetime.now(dt.UTC) - dt.timedelta(days=40))
     db = await Database.open(tmp_path / "bot.db", clock=clock)
     try:

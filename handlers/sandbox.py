@@ -7,14 +7,14 @@ Buttons are shown as numbered choices; typing the number taps the button.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from typing import TextIO
 
-from bot.app import build_application, post_init
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.peer import BotApiPeer, PeerRequest
 from bot.settings import Settings
-from handlers.registration import stop_notices
+from handlers.app import build_application, running
 from storage.db import Database
 
 USER_ID = 1001
@@ -31,24 +31,24 @@ class Sandbox:
         self.buttons: list[tuple[int, dict]] = []  # (message_id, button) in the order shown
         self.app = None
         self.db: Database | None = None
+        self._running: contextlib.AbstractAsyncContextManager | None = None
 
     async def __aenter__(self) -> Sandbox:
         knowledge = load_knowledge(self.settings.knowledge_dir)
         self.db = await Database.open(self.settings.database)
         self.app = build_application(self.settings, self.db, knowledge, request=PeerRequest(self.peer),
                                      get_updates_request=PeerRequest(self.peer, read_timeout=30))
-        await self.app.initialize()
-        await post_init(self.app)
-        await self.app.start()
-        await self.app.updater.start_polling(poll_interval=0.0, timeout=10)
+        self._running = running(self.app, poll_interval=0.0, poll_timeout=10)
+        try:
+            await self._running.__aenter__()
+        except BaseException:
+            await self.db.close()
+            raise
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         try:
-            await self.app.updater.stop()
-            await stop_notices(self.app)
-            await self.app.stop()
-            await self.app.shutdown()
+            await self._running.__aexit__(None, None, None)
         finally:
             await self.db.close()
 

@@ -1,0 +1,97 @@
+"""The dialogue: what the bot answers and which state changes, for one turn, on any channel.
+
+`Dialogue.handle(turn, outbox)` is the whole conversation seen from outside: a channel (handlers/ for
+Telegram and Bale, the tests, a future web chat) makes a `Turn`, passes an `Outbox`, and finishes the turn
+with the `TurnResult`. No messenger library is imported here; storage is reached through its protocols.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot import texts as T
+from bot.dialogue import citizen, registration, staff
+from bot.dialogue.channel import Outbox, Turn, TurnResult
+from bot.reply import Reply, render_plain
+
+if TYPE_CHECKING:
+    from bot.knowledge import Knowledge
+    from bot.search import SearchEngine
+    from bot.settings import Settings
+    from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# Commands a citizen may type; admin commands answer like an unknown command to everyone else.
+CITIZEN_COMMANDS = ("start", "help", "cancel")
+ADMIN_COMMANDS = ("stats", "unanswered", "reload")
+
+
+class Dialogue:
+    """The bot's conversation on one platform: settings, storage, and the search engine of the current
+    knowledge (replaced as a whole on reload, so a turn that took it keeps a consistent catalogue)."""
+
+    def __init__(self, settings: Settings, store: Database, engine: SearchEngine) -> None:
+        self.settings = settings
+        self.store = store
+        self.engine = engine
+        self.platform: str = settings.platform
+        # Tracking codes whose confirmation a turn is sending right now (the notice loop leaves them alone).
+        self.confirming: set[str] = set()
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.engine.knowledge
+
+    def is_admin(self, user_id: int) -> bool:
+        """Whether the user is listed in BOT_ADMIN_IDS."""
+        return user_id in self.settings.admin_ids
+
+    async def send(self, out: Outbox, chat_id: int, reply: Reply) -> bool:
+        """Sends one reply and writes its row in the conversation log (private chats: the chat is the user)."""
+        try:
+            await self.store.log.add(self.platform, chat_id, chat_id, "out", render_plain(reply.text))
+        except Exception as exc:
+            log.warning("could not write the conversation log: %s", exc)
+        return await out.send(chat_id, reply)
+
+    async def handle(self, turn: Turn, out: Outbox) -> TurnResult:
+        """Answers one turn."""
+        if turn.edited:  # an edited message is not re-answered; the citizen is asked to send it anew
+            await self.send(out, turn.chat_id, Reply(T.EDITED))
+            return TurnResult()
+        if turn.button is not None:
+            return await citizen.tap(self, turn, out)
+        if turn.contact is not None:
+            return await citizen.share_contact(self, turn, out)
+        if turn.text is None:  # stickers, photos, voice, locations...: a polite request for text
+            await self.send(out, turn.chat_id, Reply(T.NON_TEXT))
+            return TurnResult()
+        if turn.text.startswith("/"):
+            await self.command(turn, out)
+            return TurnResult()
+        return await citizen.ask(self, turn, out)
+
+    async def command(self, turn: Turn, out: Outbox) -> None:
+        """A command, with or without its entity («/start», «/start@bot», «/stats»)."""
+        text = turn.text or ""
+        name = text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(text) > 1 else ""
+        if name == "start":
+            await citizen.start(self, turn, out)
+        elif name == "help":
+            await self.send(out, turn.chat_id, citizen.help_reply())
+        elif name == "cancel":
+            await citizen.cancel(self, turn, out)
+        elif name in ADMIN_COMMANDS and self.is_admin(turn.user_id):
+            await self.send(out, turn.chat_id, await staff.admin_command(self, name))
+        else:  # unknown, or an admin command from someone who is not an admin: the same answer
+            await self.send(out, turn.chat_id, Reply(T.UNKNOWN_COMMAND))
+
+    async def deliver_notices(self, out: Outbox) -> int:
+        """Status changes and unsent confirmations, delivered; see registration.deliver_notices."""
+        return await registration.deliver_notices(self, out)
+
+    async def prune(self) -> None:
+        """Retention of logs and stale drafts."""
+        await registration.prune(self)

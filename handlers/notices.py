@@ -1,0 +1,68 @@
+"""The status-notice loop: while the application runs, the dialogue delivers status changes (made by
+staff in this process or from the command line) and confirmations that could not be sent at the time;
+retention runs about once an hour."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram.ext import Application
+
+from handlers.context import runtime_of
+from handlers.send import TelegramOutbox
+
+log = logging.getLogger(__name__)
+
+NOTIFY_EVERY = 2.0  # seconds between looks for status changes to deliver
+PRUNE_EVERY_ROUNDS = 1800  # about an hour of rounds
+
+
+async def deliver_notices(app: Application) -> int:
+    """One round of delivery; returns how many notices were delivered."""
+    rt = runtime_of(app)
+    return await rt.dialogue.deliver_notices(TelegramOutbox(rt.profile, app.bot))
+
+
+async def prune(rt) -> None:
+    """Retention (see bot.dialogue.registration.prune)."""
+    await rt.dialogue.prune()
+
+
+async def notice_loop(app: Application, every: float = NOTIFY_EVERY) -> None:
+    """Delivers status notices while the application runs; started before `app.start()` (from post_init),
+    it waits for the start and ends by itself soon after `app.stop()` begins."""
+    for _ in range(600):  # wait up to a minute for start(); an app that never starts is left alone
+        if app.running:
+            break
+        await asyncio.sleep(0.1)
+    rounds = 0
+    while app.running:
+        try:
+            if rounds % PRUNE_EVERY_ROUNDS == 0:
+                await prune(runtime_of(app))
+            await deliver_notices(app)
+        except Exception:
+            log.exception("delivering status notices failed")
+        rounds += 1
+        for _ in range(int(every / 0.1)):
+            if not app.running:
+                return
+            await asyncio.sleep(0.1)
+
+
+def start_notices(app: Application) -> asyncio.Task:
+    """Starts delivering status notices in the background."""
+    task = asyncio.get_running_loop().create_task(notice_loop(app), name="status-notices")
+    app.bot_data["notice_task"] = task
+    return task
+
+
+async def stop_notices(app: Application) -> None:
+    """Stops the notice loop at once (it would also end by itself once the app stops)."""
+    task = app.bot_data.pop("notice_task", None)
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,31 @@
+"""Where handlers are wired, in one ordered list (the first matching handler wins).
+
+Every private-chat update a citizen can send reaches the dialogue through `citizen.converse` (commands
+too: the dialogue reads «/start», with or without the command's entity, as some Bale clients send it).
+The audit handlers frame them: timing starts before, the log row is written after.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, TypeHandler, filters
+
+from handlers import audit, citizen, errors
+
+AUDIT_BEGIN, AUDIT_RECORD = -1, 1  # groups around the handlers: timing starts before, the log row after
+
+
+def register(app: Application) -> None:
+    """Adds every handler to the application, in order."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(TypeHandler(Update, audit.begin), group=AUDIT_BEGIN)
+    app.add_handlers(
+        [
+            CallbackQueryHandler(citizen.converse),
+            # Anything else a citizen sends in a private chat: text, commands, a contact, an edit, a sticker,
+            # a photo, a voice message... The dialogue answers each kind.
+            MessageHandler(private, citizen.converse),
+        ]
+    )
+    app.add_handler(TypeHandler(Update, audit.record), group=AUDIT_RECORD)
+    app.add_error_handler(errors.on_error)
