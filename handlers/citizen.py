@@ -8,7 +8,7 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.dialogue import Contact, DeliveryFailed, RecipientGone, Turn, TurnResult
+from bot.dialogue import Contact, DeliveryFailed, RecipientGone, Turn
 from handlers.audit import note_result
 from handlers.context import rt_of
 from handlers.send import TelegramOutbox
@@ -44,14 +44,4 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The error handler logs and reports the platform's own error.
         raise (exc.__cause__ or exc) from None
     note_result(context, update, result)
-    if update.callback_query is not None:
-        await answer_tap(update, result)
-
-
-async def answer_tap(update: Update, result: TurnResult) -> None:
-    """Stops the button's spinner (with an alert for a stale button); a query answered twice or too late
-    is not worth an error."""
-    try:
-        await update.callback_query.answer(result.alert, show_alert=result.alert is not None)
-    except Exception as exc:
-        log.info("callback query could not be answered: %s", exc)
+    await outbox.acknowledge(result.alert)

@@ -55,8 +55,21 @@ class TelegramOutbox:
 
     def __init__(self, profile: Profile, bot, query: CallbackQuery | None = None) -> None:
         self.profile, self.bot, self.query = profile, bot, query
+        self.acknowledged = False  # the tapped button's spinner was stopped
+
+    async def acknowledge(self, alert: str | None = None) -> None:
+        """Stops the tapped button's spinner (with an alert for a stale button); a query answered twice or
+        too late is not worth an error."""
+        if self.query is None or self.acknowledged:
+            return
+        self.acknowledged = True
+        try:
+            await self.query.answer(alert, show_alert=alert is not None)
+        except Exception as exc:
+            log.info("callback query could not be answered: %s", exc)
 
     async def send(self, chat_id: int, reply: Reply) -> bool:
+        await self.acknowledge()  # the citizen sees the tap taken before the answer arrives
         try:
             if reply.replace and self.query is not None and await self._edit(reply):
                 return True

@@ -1,0 +1,164 @@
+"""The dialogue on its own: turns in, replies out through a recording outbox — no python-telegram-bot, no
+fake Bot API. What the citizen sees is asserted on the replies; what must stay true on the store.
+
+The same conversations through the real Telegram/Bale stack are in test_conversation.py and
+test_registration.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot import texts as T
+from bot.dialogue import DeliveryFailed, Dialogue, RecipientGone, Turn
+from bot.dialogue.staff import stats_reply
+from bot.knowledge import load_knowledge
+from bot.payload import Action, pack
+from bot.reply import Reply, render_plain
+from bot.search import SearchEngine
+from bot.settings import Settings
+from storage.db import Database
+from storage.requests import CONFIRMATION_GRACE_SECONDS
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = load_knowledge(ROOT / "knowledge")
+KARA = "13011031101"
+CITIZEN, ADMIN = 501, 502
+CODE_SHOWN = re.compile(r"کد رهگیری: ([۰-۹]{12})")
+
+
+def national_code(body: str) -> str:
+    s = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
+    return body + str(s if s < 2 else 11 - s)
+
+
+class Outbox:
+    """Records what the dialogue sends; can pretend the platform timed out or the citizen blocked the bot."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, Reply]] = []
+        self.confirm = True
+        self.fail: type[Exception] | None = None
+
+    async def send(self, chat_id: int, reply: Reply) -> bool:
+        if self.fail is not None:
+            raise self.fail("refused")
+        self.sent.append((chat_id, reply))
+        return self.confirm
+
+    def texts(self) -> list[str]:
+        return [render_plain(r.text) for _, r in self.sent]
+
+    def labels(self) -> list[str]:
+        return [b.label for _, r in self.sent for row in r.buttons for b in row]
+
+
+@pytest.fixture
+async def dialogue(tmp_path: Path, clock) -> AsyncIterator[Dialogue]:
+    db = await Database.open(tmp_path / "bot.db", clock=clock)
+    try:
+        yield Dialogue(Settings(admin_ids=frozenset({ADMIN})), db, SearchEngine(KNOWLEDGE))
+    finally:
+        await db.close()
+
+
+async def say(d: Dialogue, text: str, user: int = CITIZEN) -> Outbox:
+    out = Outbox()
+    await d.handle(Turn(user, user, text=text, first_name="مریم"), out)
+    return out
+
+
+async def tap(d: Dialogue, data: str, user: int = CITIZEN, out: Outbox | None = None):
+    out = out or Outbox()
+    return out, await d.handle(Turn(user, user, button=data), out)
+
+
+async def test_a_question_is_answered_from_the_card_and_names_the_service(dialogue: Dialogue) -> None:
+    out = await say(dialogue, "مدارک لازم برای وام کارا چیه؟")
+    [text] = out.texts()
+    assert text.startswith("مدارک لازم برای «ارائه معرفی‌نامه دریافت تسهیلات طرح کارا»")
+    assert out.labels() == [T.BTN_CARD, T.BTN_REGISTER]
+    follow_up = await say(dialogue, "هزینه‌اش چقدره؟")  # the current service carries over
+    assert "kara.mcls.gov.ir" in follow_up.texts()[0]
+
+
+async def test_a_forged_or_stale_button_gets_an_alert_and_changes_nothing(dialogue: Dialogue) -> None:
+    for data in ("s:no-such-service", "x:1", "i:13011031101:salary", "b:a:zz:99999", "m:nothing", "f:c:0:1"):
+        out, result = await tap(dialogue, data)
+        if data.startswith("f:"):  # a form button answers in the chat, like a stale one
+            assert out.texts() == [T.STALE_BUTTON], data
+        else:
+            assert (out.texts(), result.alert) == ([], T.STALE_BUTTON), data
+    state = await dialogue.store.chats.get(dialogue.platform, CITIZEN)
+    assert state.current_service is None
+
+
+async def test_registration_by_turns_issues_a_tracking_code(dialogue: Dialogue) -> None:
+    await tap(dialogue, pack(Action.REGISTER, KARA))
+    await say(dialogue, "مریم احمدی")
+    await say(dialogue, national_code("001354241"))
+    await say(dialogue, "09121234567")
+    summary = await say(dialogue, "تهران")
+    assert T.FORM_CONFIRM in summary.labels()
+    confirm = next(b.data for _, r in summary.sent for row in r.buttons for b in row if b.label == T.FORM_CONFIRM)
+    out, _ = await tap(dialogue, confirm)
+    [code] = CODE_SHOWN.findall(out.texts()[0])
+    [request] = await dialogue.store.requests.list()
+    assert request.tracking_code == code.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
+    assert await dialogue.store.drafts.get(dialogue.platform, CITIZEN) is None
+
+
+async def test_an_unconfirmed_confirmation_is_sent_again_by_the_notices(dialogue: Dialogue, clock) -> None:
+    await tap(dialogue, pack(Action.REGISTER, KARA))
+    for answer in ("مریم احمدی", national_code("001354241"), "09121234567"):
+        await say(dialogue, answer)
+    summary = await say(dialogue, "تهران")
+    confirm = next(b.data for _, r in summary.sent for row in r.buttons for b in row if b.label == T.FORM_CONFIRM)
+    timed_out = Outbox()
+    timed_out.confirm = False  # the platform did not answer in time: the message may or may not have arrived
+    await tap(dialogue, confirm, out=timed_out)
+    assert CODE_SHOWN.search(timed_out.texts()[0])
+    assert await dialogue.deliver_notices(Outbox()) == 0  # it may still arrive: not at once
+    clock.advance(seconds=CONFIRMATION_GRACE_SECONDS + 1)
+    later = Outbox()
+    assert await dialogue.deliver_notices(later) == 1
+    assert CODE_SHOWN.search(later.texts()[0])
+    assert await dialogue.deliver_notices(Outbox()) == 0
+
+
+async def test_a_notice_to_a_citizen_who_left_is_dropped_and_a_failed_one_retried(dialogue: Dialogue) -> None:
+    created = await dialogue.store.requests.create(KARA, dialogue.platform, CITIZEN, CITIZEN, None, None, {})
+    await dialogue.store.requests.mark_confirmed(created.tracking_code)
+    await dialogue.store.requests.set_status(created.tracking_code, "under_review", note=None, actor="staff")
+    failing = Outbox()
+    failing.fail = DeliveryFailed
+    assert await dialogue.deliver_notices(failing) == 0  # kept for the next round
+    gone = Outbox()
+    gone.fail = RecipientGone
+    assert await dialogue.deliver_notices(gone) == 1  # given up for good
+    assert await dialogue.deliver_notices(Outbox()) == 0
+
+
+async def test_admin_commands_answer_admins_only(dialogue: Dialogue) -> None:
+    assert (await say(dialogue, "/stats")).texts() == [T.UNKNOWN_COMMAND]
+    assert (await say(dialogue, "/reload")).texts() == [T.UNKNOWN_COMMAND]
+    [stats] = (await say(dialogue, "/stats@khedmat_bot", user=ADMIN)).texts()
+    assert stats.startswith(T.ADMIN_STATS_TITLE.format(days="۷"))
+
+
+async def test_staff_reports_need_no_running_bot(dialogue: Dialogue) -> None:
+    # The channel writes incoming rows (handlers/audit.py); here one is written as it would.
+    await dialogue.store.log.add(dialogue.platform, CITIZEN, CITIZEN, "in", "وام کارا", service_id=KARA, answered=True)
+    reply = await stats_reply(dialogue.store, KNOWLEDGE, days=7)
+    assert "ارائه معرفی‌نامه دریافت تسهیلات طرح کارا" in render_plain(reply.text)
+
+
+async def test_replies_are_logged_as_they_are_sent(dialogue: Dialogue) -> None:
+    await say(dialogue, "/start")
+    entries = await dialogue.store.log.query(limit=10)
+    assert [e.direction for e in entries] == ["out"]
+    assert entries[0].text.startswith("سلام مریم")
