@@ -16,10 +16,11 @@ from bot.knowledge import (
 )
 from bot.payload import Action, pack
 from bot.persian import format_rials, to_persian_digits
+from bot.questions import FACTS, Intent
 from bot.reply import Button, Reply, bold
 from bot.search import Candidate, Understanding
 
-FACT_INTENTS = ("documents", "cost", "duration", "website", "steps", "provider", "laws", "audience", "in_person")
+FACT_INTENTS = tuple(i.value for i in FACTS)
 SUMMARY_CHARS = 280
 
 
@@ -42,20 +43,24 @@ def card_buttons(service: Service) -> tuple[tuple[Button, ...], ...]:
     """The section buttons under a service card."""
     sid = service.id
     rows = [
-        (Button(T.BTN_DOCUMENTS, cb_fact(sid, "documents")), Button(T.BTN_COST, cb_fact(sid, "cost"))),
-        (Button(T.BTN_DURATION, cb_fact(sid, "duration")), Button(T.BTN_STEPS, cb_fact(sid, "steps"))),
-        (Button(T.BTN_WEBSITE, cb_fact(sid, "website")), Button(T.BTN_CONTACT, cb_fact(sid, "provider"))),
+        (_fact_button(sid, Intent.DOCUMENTS), _fact_button(sid, Intent.COST)),
+        (_fact_button(sid, Intent.DURATION), _fact_button(sid, Intent.STEPS)),
+        (_fact_button(sid, Intent.WEBSITE), _fact_button(sid, Intent.PROVIDER)),
     ]
     extra = []
     if service.laws:
-        extra.append(Button(T.BTN_LAWS, cb_fact(sid, "laws")))
+        extra.append(_fact_button(sid, Intent.LAWS))
     if service.audience or service.service_types:
-        extra.append(Button(T.BTN_AUDIENCE, cb_fact(sid, "audience")))
+        extra.append(_fact_button(sid, Intent.AUDIENCE))
     if extra:
         rows.append(tuple(extra))
     if service.registration is None or service.registration.enabled:
         rows.append((Button(T.BTN_REGISTER, cb_register(sid)),))
     return tuple(rows)
+
+
+def _fact_button(service_id: str, intent: Intent) -> Button:
+    return Button(intent.button, cb_fact(service_id, intent))
 
 
 def fact_buttons(service: Service, intent: str) -> tuple[tuple[Button, ...], ...]:
@@ -99,7 +104,7 @@ def fact(service: Service, intent: str) -> Reply:
         return service_card(service)
     lines = composer(service)
     if not lines:
-        lines = [T.NOT_STATED.format(what=T.WHAT[intent]), where_to_ask(service)]
+        lines = [T.NOT_STATED.format(what=Intent(intent).what), where_to_ask(service)]
     return Reply(_join(lines), fact_buttons(service, intent))
 
 
@@ -149,7 +154,7 @@ def respond(u: Understanding) -> Reply:
     if u.intent == "help":
         return Reply(T.HELP.format(title=bold(T.HELP_TITLE)))
     if u.intent in FACT_INTENTS:
-        return Reply(T.ASK_WHICH_SERVICE.format(what=T.WHAT[u.intent]))
+        return Reply(T.ASK_WHICH_SERVICE.format(what=Intent(u.intent).what))
     if not u.normalized:
         return Reply(T.EMPTY_TEXT)
     return not_found(u.normalized, ())
@@ -267,15 +272,15 @@ def _in_person(s: Service) -> list[str]:
 
 
 _COMPOSERS = {
-    "documents": _documents,
-    "cost": _cost,
-    "duration": _duration,
-    "website": _website,
-    "steps": _steps,
-    "provider": _provider,
-    "laws": _laws,
-    "audience": _audience,
-    "in_person": _in_person,
+    Intent.DOCUMENTS: _documents,
+    Intent.COST: _cost,
+    Intent.DURATION: _duration,
+    Intent.WEBSITE: _website,
+    Intent.STEPS: _steps,
+    Intent.PROVIDER: _provider,
+    Intent.LAWS: _laws,
+    Intent.AUDIENCE: _audience,
+    Intent.IN_PERSON: _in_person,
 }
 
 

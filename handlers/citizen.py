@@ -9,11 +9,14 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.dialogue import Contact, DeliveryFailed, RecipientGone, Turn
-from handlers.audit import note_result
 from handlers.context import rt_of
 from handlers.send import TelegramOutbox
 
 log = logging.getLogger(__name__)
+
+# What a citizen may send instead of text, by the name of its Message attribute (named in the log).
+OTHER_KINDS = ("sticker", "photo", "voice", "audio", "video", "video_note", "document", "location", "animation",
+               "poll", "dice", "venue")
 
 
 def turn_of(update: Update) -> Turn:
@@ -27,15 +30,18 @@ def turn_of(update: Update) -> Turn:
         return Turn(user.id, chat_id, button=query.data or "", first_name=first_name)
     message = update.effective_message
     if update.edited_message is not None:
-        return Turn(user.id, chat_id, first_name=first_name, edited=True)
+        return Turn(user.id, chat_id, text=message.text, first_name=first_name, edited=True)
     if message.contact is not None:
         contact = Contact(message.contact.phone_number, message.contact.user_id)
         return Turn(user.id, chat_id, contact=contact, first_name=first_name)
-    return Turn(user.id, chat_id, text=message.text, first_name=first_name)
+    if message.text is not None:
+        return Turn(user.id, chat_id, text=message.text, first_name=first_name)
+    kind = next((k for k in OTHER_KINDS if getattr(message, k, None)), None)
+    return Turn(user.id, chat_id, first_name=first_name, kind=kind)
 
 
 async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Hands the citizen's turn to the dialogue and finishes it (the tap's answer, the log note)."""
+    """Hands the citizen's turn to the dialogue and finishes it (the tap's answer)."""
     rt = rt_of(context)
     outbox = TelegramOutbox(rt.profile, context.bot, update.callback_query)
     try:
@@ -43,5 +49,4 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except (RecipientGone, DeliveryFailed) as exc:
         # The error handler logs and reports the platform's own error.
         raise (exc.__cause__ or exc) from None
-    note_result(context, update, result)
     await outbox.acknowledge(result.alert)

@@ -2,23 +2,19 @@
 
 Every private-chat update a citizen can send reaches the dialogue through `citizen.converse` (commands
 too: the dialogue reads «/start», with or without the command's entity, as some Bale clients send it).
-The audit handlers frame them: timing starts before, the log row is written after.
+The dialogue writes the conversation log itself.
 """
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from handlers import audit, citizen, errors
-
-AUDIT_BEGIN, AUDIT_RECORD = -1, 1  # groups around the handlers: timing starts before, the log row after
+from handlers import citizen, errors
 
 
 def register(app: Application) -> None:
     """Adds every handler to the application, in order."""
     private = filters.ChatType.PRIVATE
-    app.add_handler(TypeHandler(Update, audit.begin), group=AUDIT_BEGIN)
     app.add_handlers(
         [
             CallbackQueryHandler(citizen.converse),
@@ -27,5 +23,4 @@ def register(app: Application) -> None:
             MessageHandler(private, citizen.converse),
         ]
     )
-    app.add_handler(TypeHandler(Update, audit.record), group=AUDIT_RECORD)
     app.add_error_handler(errors.on_error)

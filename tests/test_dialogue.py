@@ -151,14 +151,19 @@ async def test_admin_commands_answer_admins_only(dialogue: Dialogue) -> None:
 
 
 async def test_staff_reports_need_no_running_bot(dialogue: Dialogue) -> None:
-    # The channel writes incoming rows (handlers/audit.py); here one is written as it would.
-    await dialogue.store.log.add(dialogue.platform, CITIZEN, CITIZEN, "in", "وام کارا", service_id=KARA, answered=True)
+    await say(dialogue, "وام کارا")
     reply = await stats_reply(dialogue.store, KNOWLEDGE, days=7)
     assert "ارائه معرفی‌نامه دریافت تسهیلات طرح کارا" in render_plain(reply.text)
 
 
-async def test_replies_are_logged_as_they_are_sent(dialogue: Dialogue) -> None:
+async def test_every_turn_and_reply_is_logged_with_what_was_understood(dialogue: Dialogue) -> None:
     await say(dialogue, "/start")
-    entries = await dialogue.store.log.query(limit=10)
-    assert [e.direction for e in entries] == ["out"]
-    assert entries[0].text.startswith("سلام مریم")
+    await say(dialogue, "صدور گذرنامه")
+    await tap(dialogue, pack(Action.SERVICE, KARA))
+    entries = list(reversed(await dialogue.store.log.query(limit=10)))  # oldest first
+    assert [(e.direction, e.text[:12].rstrip("*")) for e in entries] == [
+        ("out", "سلام مریم! 👋"[:12]), ("in", "/start"),
+        ("out", "متأسفانه خدمتی با «صدور گذرنامه»"[:12]), ("in", "صدور گذرنامه"),
+        ("out", "ارائه معرفی‌نامه دریافت تسهیلات طرح کارا"[:12]), ("in", "[دکمه] s:"),
+    ]
+    assert entries[3].answered is False and entries[5].service_id == KARA

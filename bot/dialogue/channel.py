@@ -35,7 +35,20 @@ class Turn:
     button: str | None = None  # the payload of a tapped inline button (untrusted: see bot.payload)
     contact: Contact | None = None
     first_name: str = ""
-    edited: bool = False  # the citizen edited an earlier message
+    edited: bool = False  # the citizen edited an earlier message (`text` is its new text)
+    kind: str | None = None  # what was sent instead of text, for the log («sticker», «photo», ...)
+
+    def describe(self) -> str:
+        """What the citizen did, as one line of text for the conversation log."""
+        if self.button is not None:
+            return f"[دکمه] {self.button}"
+        if self.edited:
+            return f"[ویرایش] {self.text or ''}"
+        if self.text:
+            return self.text[:2000]
+        if self.contact is not None:
+            return "[contact]"
+        return f"[{self.kind}]" if self.kind else "[پیام غیرمتنی]"
 
 
 @dataclass

@@ -8,12 +8,15 @@ with the `TurnResult`. No messenger library is imported here; storage is reached
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from bot import texts as T
 from bot.dialogue import citizen, registration, staff
 from bot.dialogue.channel import Outbox, Turn, TurnResult
+from bot.payload import Action, parse
 from bot.reply import Reply, render_plain
+from bot.textnorm import fold
 
 if TYPE_CHECKING:
     from bot.knowledge import Knowledge
@@ -57,7 +60,16 @@ class Dialogue:
         return await out.send(chat_id, reply)
 
     async def handle(self, turn: Turn, out: Outbox) -> TurnResult:
-        """Answers one turn."""
+        """Answers one turn and writes its row in the conversation log (also when answering failed)."""
+        started = time.perf_counter()
+        result = TurnResult()
+        try:
+            result = await self._answer(turn, out)
+            return result
+        finally:
+            await self._log_turn(turn, result, (time.perf_counter() - started) * 1000)
+
+    async def _answer(self, turn: Turn, out: Outbox) -> TurnResult:
         if turn.edited:  # an edited message is not re-answered; the citizen is asked to send it anew
             await self.send(out, turn.chat_id, Reply(T.EDITED))
             return TurnResult()
@@ -72,6 +84,32 @@ class Dialogue:
             await self.command(turn, out)
             return TurnResult()
         return await citizen.ask(self, turn, out)
+
+    async def _log_turn(self, turn: Turn, result: TurnResult, handling_ms: float) -> None:
+        """The log row of an incoming turn, with what the bot understood of it."""
+        kw: dict = {}
+        u = result.understanding
+        if u is not None:
+            top = u.decision.candidates[0] if u.decision.candidates else None
+            kw = {
+                "intent": u.intent,
+                # Only a service the bot answered about: an unanswered question's nearest candidate is not
+                # what the citizen asked for, and must not count as a question about it.
+                "service_id": u.service.id if u.service else None,
+                "score": top.score if top else None,
+                "answered": result.answered,
+                # Grouping key of unanswered questions: the words, without punctuation or spacing variants.
+                "normalized": fold(u.normalized) or u.normalized,
+            }
+        elif turn.button is not None:
+            p = parse(turn.button)
+            if p is not None and p.action in (Action.SERVICE, Action.REGISTER, Action.FACT):
+                kw = {"service_id": p.arg(0)}
+        try:
+            await self.store.log.add(self.platform, turn.user_id, turn.chat_id, "in", turn.describe(),
+                                     handling_ms=handling_ms, **kw)
+        except Exception as exc:
+            log.warning("could not write the conversation log: %s", exc)
 
     async def command(self, turn: Turn, out: Outbox) -> None:
         """A command, with or without its entity («/start», «/start@bot», «/stats»)."""
