@@ -6,6 +6,8 @@ and where to ask instead.
 
 from __future__ import annotations
 
+import re
+
 from bot import texts as T
 from bot.knowledge import (
     IN_PERSON_REASONS,
@@ -22,6 +24,8 @@ from bot.search import Candidate, Understanding
 
 FACT_INTENTS = tuple(i.value for i in FACTS)
 SUMMARY_CHARS = 280
+BRIEF_ITEMS = 4
+_NUMBER_PREFIX = re.compile(r"^[۰-۹0-9]+\.\s*")
 
 
 def cb_service(service_id: str) -> str:
@@ -103,9 +107,22 @@ def fact(service: Service, intent: str) -> Reply:
     if composer is None:
         return service_card(service)
     lines = composer(service)
-    if not lines:
-        lines = [T.NOT_STATED.format(what=Intent(intent).what), where_to_ask(service)]
+    if not lines:  # the answer still names the service it is about
+        lines = [T.ABOUT_SERVICE.format(title=bold(service.title)), T.NOT_STATED.format(what=Intent(intent).what),
+                 where_to_ask(service)]
     return Reply(_join(lines), fact_buttons(service, intent))
+
+
+def brief(service: Service, intent: str) -> str:
+    """The fact asked for in one short paragraph, for a question asked in passing (in the middle of a
+    form): the heading and the first items on one line, or that the card is silent."""
+    composer = _COMPOSERS.get(intent)
+    lines = [line for line in (composer(service) if composer else []) if line]
+    if not lines:
+        return T.NOT_STATED.format(what=Intent(intent).what) if composer else service.title
+    items = [_NUMBER_PREFIX.sub("", line) for line in lines[1:BRIEF_ITEMS + 1]]
+    more = "…" if len(lines) > BRIEF_ITEMS + 1 else ""
+    return lines[0] + (" " + "؛ ".join(items) + more if items else "")
 
 
 def where_to_ask(service: Service) -> str:
@@ -118,10 +135,31 @@ def where_to_ask(service: Service) -> str:
     return T.WHERE_TO_ASK_AGENCY.format(provider=service.provider)
 
 
-def choice(candidates: tuple[Candidate, ...]) -> Reply:
-    """A short choice among close candidates, as buttons."""
-    buttons = tuple((Button(_shorten(c.service.title, 60), cb_service(c.service.id)),) for c in candidates)
-    return Reply(T.CHOICE, buttons)
+def choice(candidates: tuple[Candidate, ...], intent: str | None = None) -> Reply:
+    """A short choice among close candidates, as buttons, each with why it may fit. A button carries the
+    question asked, so tapping it answers the documents (cost, ...) asked about, not just the summary."""
+    lines = [T.CHOICE]
+    for c in candidates:
+        why = getattr(c, "why", "")
+        if why:
+            lines.append(T.CHOICE_WHY.format(title=_shorten(c.service.title, 50), why=why))
+    buttons = tuple((Button(_shorten(c.service.title, 60), _pending(c.service, intent)),) for c in candidates)
+    return Reply("\n".join(lines), buttons)
+
+
+def _pending(service: Service, intent: str | None) -> str:
+    if intent in FACT_INTENTS:
+        return cb_fact(service.id, intent)
+    if intent == Intent.REGISTER and (service.registration is None or service.registration.enabled):
+        return cb_register(service.id)
+    return cb_service(service.id)
+
+
+def sole_candidate(u: Understanding) -> Service | None:
+    """The service of a "choice" with a single candidate: never a one-button "which one?", it is answered."""
+    if u.service is None and u.decision.kind == "choice" and len(u.decision.candidates) == 1:
+        return u.decision.candidates[0].service
+    return None
 
 
 def not_found(query: str, suggestions: tuple[Candidate, ...]) -> Reply:
@@ -138,12 +176,13 @@ def not_found(query: str, suggestions: tuple[Candidate, ...]) -> Reply:
 
 def respond(u: Understanding) -> Reply:
     """The reply to one understood message (registration and tracking are handled by the bot)."""
-    if u.service is not None:
+    service = u.service or sole_candidate(u)
+    if service is not None:
         if u.intent in FACT_INTENTS:
-            return fact(u.service, u.intent)
-        return service_card(u.service)
+            return fact(service, u.intent)
+        return service_card(service)
     if u.decision.kind == "choice":
-        return choice(u.decision.candidates)
+        return choice(u.decision.candidates, u.intent)
     if u.decision.kind == "none":
         return not_found(u.normalized or u.query, u.decision.candidates)
     # Nothing to search for: small talk, or a question without a service.
@@ -201,7 +240,9 @@ def _duration(s: Service) -> list[str]:
 
 def _website(s: Service) -> list[str]:
     if not s.websites:
-        return [T.SYSTEM_NAME.format(name=s.system_name), where_to_ask(s)] if s.system_name else []
+        if not s.system_name:
+            return []
+        return [T.ABOUT_SERVICE.format(title=bold(s.title)), T.SYSTEM_NAME.format(name=s.system_name), where_to_ask(s)]
     lines = [T.WEBSITE_TITLE.format(title=bold(s.title)), *(f"🌐 {u}" for u in s.websites)]
     if s.system_name:
         lines.append(T.SYSTEM_NAME.format(name=s.system_name))

@@ -49,6 +49,7 @@ _YES, _NO = frozenset(fold(w) for w in YES), frozenset(fold(w) for w in NO)
 _BACK, _CANCEL = frozenset(fold(w) for w in BACK_WORDS), frozenset(fold(w) for w in CANCEL_WORDS)
 
 MAX_TEXT_ANSWER = 300
+_PLACE_SEP = re.compile(r"\s*[،,/\-–]\s*")
 _NAME_RE = re.compile(r"^[\u0600-\u06FFa-zA-Z\u200c' .-]+$")
 
 
@@ -133,6 +134,13 @@ def answer(service: Service, state: FormState, text: str) -> Step:
     if state.step >= len(fields):
         return Step(state, (Reply(T.FORM_USE_BUTTONS), summary(service, state)))
     f = fields[state.step]
+    if f.type in ("province", "province_city") and f"{f.name}__province" not in state.answers:
+        place = _province_and_city(clean(text))  # «فارس، مرودشت» answers both at once
+        if place is not None:
+            province, city = place
+            if f.type == "province":
+                return _store(service, state, f, province)
+            return _store(service, state, f, f"{province}، {city}")
     value, problem = check(f, text, state)
     if problem:
         return Step(state, (Reply(problem), *prompt(service, state)))
@@ -347,6 +355,21 @@ def _store_partial(service: Service, state: FormState, f: FormField, province: s
     answers[f"{f.name}__province"] = province
     new = replace(state, answers=answers)
     return Step(new, prompt(service, new))
+
+
+def _province_and_city(text: str) -> tuple[str, str] | None:
+    """A province followed by a city in one answer («فارس، مرودشت», «خراسان رضوی - مشهد», «فارس مرودشت»):
+    the province's canonical name and the city as typed; None when the text is not such a pair."""
+    parts = [p.strip() for p in _PLACE_SEP.split(text, maxsplit=1)]
+    splits = [tuple(parts)] if len(parts) == 2 and all(parts) else []
+    words = text.split()
+    splits += [(" ".join(words[:n]), " ".join(words[n:])) for n in (2, 1) if len(words) > n]
+    for head, city in splits:
+        key = fold(head).replace(" ", "")
+        hit = process.extractOne(key, _PROVINCE_KEYS, scorer=fuzz.ratio, score_cutoff=90)
+        if hit is not None and len(city) >= 2 and not any(ch.isdigit() for ch in city) and len(city) <= 40:
+            return PROVINCES[hit[2]], city
+    return None
 
 
 def _options(f: FormField, state: FormState) -> list[str]:

@@ -114,6 +114,8 @@ WHAT = {
 
 # Search outcomes
 CHOICE = "چند خدمت به سؤال شما نزدیک است. منظورتان کدام است؟"
+CHOICE_WHY = "• {title}: {why}"
+ABOUT_SERVICE = "«{title}»"
 NOT_FOUND = "متأسفانه خدمتی با «{query}» در فهرست خدمات من پیدا نکردم."
 NOT_FOUND_SUGGEST = "شاید منظورتان یکی از این‌ها باشد:"
 NOT_FOUND_HINT = (
@@ -185,6 +187,7 @@ HINT_NUMBER = "فقط عدد بنویسید."
 HINT_DATE = "به شکل روز/ماه/سال شمسی، مثلاً ۱۴۰۳/۰۵/۲۱"
 HINT_PROVINCE = "استان را از دکمه‌ها انتخاب کنید یا نامش را بنویسید."
 HINT_CITY = "استان: {province} — حالا نام شهر را بنویسید."
+FORM_SIDE_BACK = "↩️ ادامه ثبت‌نام:"
 FORM_RESUME = "شما ثبت‌نام نیمه‌تمامی در «{title}» دارید. ادامه می‌دهیم:"
 FORM_PAUSED = "ثبت‌نام نیمه‌تمام «{title}» محفوظ است."
 FORM_RESUME_BUTTON = "▶️ ادامه ثبت‌نام"

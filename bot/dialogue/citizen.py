@@ -91,8 +91,14 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
         await registration.begin(d, out, chat_id, user_id, u.service)
         return result
     reply = answers.respond(u)
-    if u.service is not None and u.service.id != state.current_service:
-        await d.store.chats.set_current_service(d.platform, user_id, u.service.id)
+    service = u.service or answers.sole_candidate(u)
+    if service is not None:
+        result.answered = True
+        if service.id != state.current_service:
+            await d.store.chats.set_current_service(d.platform, user_id, service.id)
+    elif u.decision.kind == "none" and state.current_service is not None:
+        # "not found" forgets the service of before: a follow-up must not be answered about it
+        await d.store.chats.set_current_service(d.platform, user_id, None)
     await d.send(out, chat_id, reply)
     return result
 

@@ -12,6 +12,7 @@ from bot.dialogue.channel import DeliveryFailed, Outbox, RecipientGone
 from bot.knowledge import Service
 from bot.payload import Action, FormOp, Payload, pack
 from bot.persian import jalali_datetime, to_persian_digits
+from bot.questions import FACTS
 from bot.reply import Button, Reply, bold
 
 if TYPE_CHECKING:
@@ -56,7 +57,31 @@ async def on_text(d: Dialogue, out: Outbox, chat_id: int, user_id: int, draft, t
         await d.store.drafts.delete(d.platform, user_id)
         await d.send(out, chat_id, Reply(T.STALE_BUTTON))
         return
-    await _apply(d, out, chat_id, user_id, service, forms.answer(service, _state(draft), text))
+    state = _state(draft)
+    side = _side_question(d, service, state, text)
+    if side is not None:  # answered in passing; the question of the form is asked again, nothing stored
+        await d.send(out, chat_id, Reply(side + "\n\n" + T.FORM_SIDE_BACK))
+        for reply in forms.prompt(service, state):
+            await d.send(out, chat_id, reply)
+        return
+    await _apply(d, out, chat_id, user_id, service, forms.answer(service, state, text))
+
+
+def _side_question(d: Dialogue, service: Service, state: forms.FormState, text: str) -> str | None:
+    """The short answer to a question typed at a form step («چند روز طول میکشه؟» at the name step), or
+    None when the text is an answer. A text counts as a question when it asks about a section of a card
+    and either has a question mark or is no valid answer to the step."""
+    fields = forms.fields_of(service)
+    if state.step >= len(fields) or len(text) > 300:
+        return None
+    u = d.engine.understand(text, current_service=service.id)
+    if u.intent not in FACTS:
+        return None
+    asked = "؟" in text or "?" in text
+    if not asked and forms.check(fields[state.step], text, state)[1] is None:
+        return None
+    about = u.service or service
+    return answers.brief(about, u.intent)
 
 
 async def on_contact(d: Dialogue, out: Outbox, chat_id: int, user_id: int, draft, phone: str,
