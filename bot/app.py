@@ -23,7 +23,7 @@ from bot.knowledge import Knowledge, load_knowledge
 from bot.reply import Reply, render_bale, render_html
 from bot.search import SearchEngine
 from bot.settings import Settings
-from storage.db import Database
+from storage import Store, open_database
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class Runtime:
 
     settings: Settings
     profile: Profile
-    db: Database
+    db: Store
     engine: SearchEngine
     # Tracking codes whose confirmation a handler is sending right now (the notice loop leaves them alone).
     confirming: set[str] = field(default_factory=set)
@@ -69,7 +69,7 @@ class Runtime:
 
 def build_application(
     settings: Settings,
-    db: Database,
+    db: Store,
     knowledge: Knowledge,
     *,
     request: BaseRequest | None = None,
@@ -136,7 +136,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     from handlers.registration import stop_notices
 
     knowledge = load_knowledge(settings.knowledge_dir)
-    db = await Database.open(settings.database)
+    db = await open_database(settings.database)
     db.log.buffer(LOG_FLUSH_SECONDS)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

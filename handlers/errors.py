@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 from bot import texts as T
 from bot.reply import Reply
 from handlers.send import send
-from storage.db import StorageUnavailable
+from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
