@@ -278,11 +278,21 @@ class Store(Protocol):
     """An open database with its repositories; get one with ``await storage.open_database(url)`` and close
     it (or use ``async with``): a backend may keep threads or sockets that outlive a forgotten store."""
 
-    chats: ChatsRepo
-    drafts: DraftsRepo
-    requests: RequestsRepo
-    log: LogRepo
-    lookups: LookupsRepo
+    # Read-only for callers (a backend may hold them as plain attributes of its own repository classes).
+    @property
+    def chats(self) -> ChatsRepo: ...
+
+    @property
+    def drafts(self) -> DraftsRepo: ...
+
+    @property
+    def requests(self) -> RequestsRepo: ...
+
+    @property
+    def log(self) -> LogRepo: ...
+
+    @property
+    def lookups(self) -> LookupsRepo: ...
 
     async def close(self) -> None:
         """Writes buffered log rows, waits for the write in progress, then releases the connection."""
