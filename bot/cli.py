@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -25,11 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="serve the bot (long polling); without BOT_TOKEN, the sandbox chat")
     _knowledge_arg(p)
-    p.add_argument("--database", type=Path, default=None, help="SQLite file (default: BOT_DATABASE)")
+    p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
 
     p = sub.add_parser("chat", help="local sandbox chat in the terminal, no token needed")
     _knowledge_arg(p)
-    p.add_argument("--database", type=Path, default=None, help="SQLite file (default: BOT_DATABASE)")
+    p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
     p.add_argument("--platform", choices=["telegram", "bale"], default=None)
 
     p = sub.add_parser("search", help="print the search decision for queries")
@@ -91,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _staff_args(p: argparse.ArgumentParser) -> None:
     _knowledge_arg(p)
-    p.add_argument("--database", type=Path, default=None, help="SQLite file (default: BOT_DATABASE)")
+    p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,18 +126,23 @@ async def cmd_staff(args: argparse.Namespace, settings) -> int:
     """The staff tools, on the bot's database."""
     from bot import staff
     from bot.knowledge import KnowledgeError, load_knowledge
-    from storage.db import Database, StorageUnavailable
+    from storage import StorageUnavailable, database_exists, open_database
 
     try:
         knowledge = load_knowledge(settings.knowledge_dir)
     except KnowledgeError as exc:
         print(exc, file=sys.stderr)
         return 2
-    if not os.path.exists(settings.database):  # noqa: ASYNC240 - one stat before anything runs
+    try:
+        exists = database_exists(settings.database)
+    except (ValueError, NotImplementedError) as exc:  # a URL of no backend we have
+        print(f"BOT_DATABASE: {exc}", file=sys.stderr)
+        return 2
+    if not exists:
         print(f"پایگاه داده {settings.database} وجود ندارد (BOT_DATABASE یا --database).", file=sys.stderr)
         return 2
     try:
-        db = await Database.open(settings.database)
+        db = await open_database(settings.database)
     except StorageUnavailable as exc:
         print(f"پایگاه داده در دسترس نیست: {exc}", file=sys.stderr)
         return 2

@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     token: str | None = None
     platform: Literal["telegram", "bale"] = "telegram"
     api_base_url: str | None = None
-    database: Path = Path("data/bot.db")
+    # A file path (as always) or a database URL, `sqlite:///data/bot.db`; storage.open_database reads both.
+    database: Path | str = Path("data/bot.db")
     knowledge_dir: Path = ROOT / "knowledge"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     log_retention_days: int = Field(default=180, ge=1)
@@ -43,6 +44,14 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _path_or_url(cls, value: object) -> object:
+        """A URL (`scheme://...`) stays text, since a Path would fold its slashes; anything else is a Path."""
+        if isinstance(value, str):
+            return value.strip() if "://" in value else Path(value)
         return value
 
     @field_validator("token", "api_base_url", mode="before")

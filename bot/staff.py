@@ -18,8 +18,8 @@ from bot.identifiers import mask_mobile, mask_national_code
 from bot.knowledge import Knowledge
 from bot.persian import TEHRAN, jalali_datetime, parse_jalali_date, to_latin_digits
 from bot.reply import render_plain
-from storage.db import Database
-from storage.requests import STATUS_LABELS, STATUSES, RequestNotFound
+from storage import RequestNotFound, Store
+from storage.requests import STATUS_LABELS, STATUSES
 
 EXPORT_BATCH = 500
 
@@ -53,7 +53,7 @@ def _cut(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-async def logs(db: Database, out: TextIO, *, user: int | None, since: dt.date | None, until: dt.date | None,
+async def logs(db: Store, out: TextIO, *, user: int | None, since: dt.date | None, until: dt.date | None,
                service: str | None, unanswered: bool, limit: int) -> int:
     """Prints log entries, newest first."""
     entries = await db.log.query(
@@ -84,7 +84,7 @@ async def logs(db: Database, out: TextIO, *, user: int | None, since: dt.date | 
     return 0
 
 
-async def requests_list(db: Database, knowledge: Knowledge, out: TextIO, *, status: str | None,
+async def requests_list(db: Store, knowledge: Knowledge, out: TextIO, *, status: str | None,
                         service: str | None, limit: int) -> int:
     """A table of requests, newest first; personal numbers masked."""
     if status is not None and status not in STATUSES:
@@ -101,7 +101,7 @@ async def requests_list(db: Database, knowledge: Knowledge, out: TextIO, *, stat
     return 0
 
 
-async def requests_show(db: Database, knowledge: Knowledge, out: TextIO, code: str) -> int:
+async def requests_show(db: Store, knowledge: Knowledge, out: TextIO, code: str) -> int:
     """One request with its answers and history (staff see the full data of the request)."""
     r = await db.requests.get(code)
     if r is None:
@@ -123,7 +123,7 @@ async def requests_show(db: Database, knowledge: Knowledge, out: TextIO, code: s
     return 0
 
 
-async def requests_set_status(db: Database, out: TextIO, code: str, status: str, note: str | None,
+async def requests_set_status(db: Store, out: TextIO, code: str, status: str, note: str | None,
                               actor: str | None) -> int:
     """Moves a request to a new status; the running bot tells the citizen."""
     try:
@@ -138,7 +138,7 @@ async def requests_set_status(db: Database, out: TextIO, code: str, status: str,
     return 0
 
 
-async def stats(db: Database, knowledge: Knowledge, out: TextIO, days: int) -> int:
+async def stats(db: Store, knowledge: Knowledge, out: TextIO, days: int) -> int:
     """Messages and users per day, top services, top unanswered questions, requests by status."""
     print(render_plain((await stats_reply(db, knowledge, days)).text), file=out)
     print("\nپرسش‌های بی‌پاسخ پرتکرار:", file=out)
@@ -150,7 +150,7 @@ async def stats(db: Database, knowledge: Knowledge, out: TextIO, days: int) -> i
     return 0
 
 
-async def export(db: Database, what: str, path: Path, *, personal: bool, progress: TextIO = sys.stderr) -> int:
+async def export(db: Store, what: str, path: Path, *, personal: bool, progress: TextIO = sys.stderr) -> int:
     """Writes logs or requests as CSV in UTF-8 with a BOM (spreadsheet programs then show Persian), in
     batches, with progress on stderr. Personal numbers in requests are masked unless asked otherwise."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -160,23 +160,23 @@ async def export(db: Database, what: str, path: Path, *, personal: bool, progres
         if what == "logs":
             w.writerow(["زمان (تهران)", "سکو", "کاربر", "جهت", "متن", "نوع پرسش", "خدمت", "امتیاز", "پاسخ داده شد",
                         "زمان پاسخ (ms)"])
-            total = (await db.fetchone("SELECT COUNT(*) AS n FROM message_log", ()))["n"]
+            total = await db.log.count()
             last_id = 0
             while True:
-                rows = await db.fetchall("SELECT * FROM message_log WHERE id > ? ORDER BY id LIMIT ?",
-                                         (last_id, EXPORT_BATCH))
+                rows = await db.log.page(after_id=last_id, limit=EXPORT_BATCH)
                 if not rows:
                     break
-                for r in rows:
-                    w.writerow([_iso_local(r["created_at"]), r["platform"], r["user_id"], r["direction"], r["text"],
-                                r["intent"], r["service_id"], r["score"], r["answered"], r["handling_ms"]])
-                last_id = rows[-1]["id"]
+                for e in rows:
+                    answered = None if e.answered is None else int(e.answered)
+                    w.writerow([_iso_local(e.created_at), e.platform, e.user_id, e.direction, e.text,
+                                e.intent, e.service_id, e.score, answered, e.handling_ms])
+                last_id = rows[-1].id
                 done += len(rows)
                 _progress(progress, done, total)
         else:
             w.writerow(["کد رهگیری", "خدمت", "وضعیت", "زمان ثبت (تهران)", "آخرین تغییر", "سکو", "کاربر", "کد ملی",
                         "همراه", "پاسخ‌ها"])
-            total = (await db.fetchone("SELECT COUNT(*) AS n FROM requests", ()))["n"]
+            total = await db.requests.count()
             offset = 0
             while True:
                 batch = await db.requests.list(limit=EXPORT_BATCH, offset=offset)

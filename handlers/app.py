@@ -24,7 +24,7 @@ from handlers.context import PROFILES, Runtime
 from handlers.notices import start_notices, stop_notices
 from handlers.send import TelegramOutbox
 from handlers.wiring import register
-from storage.db import Database
+from storage import Store, open_database
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ COMMANDS = (("start", "منوی اصلی"), ("help", "راهنما"), ("cancel",
 
 def build_application(
     settings: Settings,
-    db: Database,
+    db: Store,
     knowledge: Knowledge,
     *,
     request: BaseRequest | None = None,
@@ -122,7 +122,7 @@ async def running(app: Application, *, poll_interval: float | None = None, poll_
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Long polling until SIGINT/SIGTERM (or `stop`)."""
     knowledge = load_knowledge(settings.knowledge_dir)
-    db = await Database.open(settings.database)
+    db = await open_database(settings.database)
     db.log.buffer(LOG_FLUSH_SECONDS)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -17,7 +17,7 @@ from bot.knowledge import Knowledge
 from bot.reply import render_bale, render_html
 from bot.search import SearchEngine
 from bot.settings import Settings
-from storage.db import Database
+from storage import Store
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Runtime:
     dialogue: Dialogue
 
     @property
-    def db(self) -> Database:
+    def db(self) -> Store:
         return self.dialogue.store
 
     @property

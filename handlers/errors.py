@@ -11,7 +11,7 @@ from bot import texts as T
 from bot.reply import Reply
 from handlers.context import rt_of
 from handlers.send import TelegramOutbox
-from storage.db import StorageUnavailable
+from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from bot.knowledge import KnowledgeError, load_knowledge
 from bot.peer import BotApiPeer, PeerRequest
 from bot.settings import Settings
 from handlers.app import build_application, running
-from storage.db import Database
+from storage import Store, open_database
 
 USER_ID = 1001
 FIRST_NAME = "شهروند"
@@ -30,12 +30,12 @@ class Sandbox:
         self.peer = BotApiPeer(platform=settings.platform)
         self.buttons: list[tuple[int, dict]] = []  # (message_id, button) in the order shown
         self.app = None
-        self.db: Database | None = None
+        self.db: Store | None = None
         self._running: contextlib.AbstractAsyncContextManager | None = None
 
     async def __aenter__(self) -> Sandbox:
         knowledge = load_knowledge(self.settings.knowledge_dir)
-        self.db = await Database.open(self.settings.database)
+        self.db = await open_database(self.settings.database)
         self.app = build_application(self.settings, self.db, knowledge, request=PeerRequest(self.peer),
                                      get_updates_request=PeerRequest(self.peer, read_timeout=30))
         self._running = running(self.app, poll_interval=0.0, poll_timeout=10)

@@ -18,7 +18,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -280,6 +279,17 @@ async def run(label: str, command: list[str], env: dict, users: int, updates: in
     }
 
 
+async def check_database(db_path: Path) -> tuple[int, int, str]:
+    """Requests stored, distinct tracking codes, and SQLite's own integrity verdict, after the run."""
+    from storage.sqlite import SqliteStore
+
+    async with await SqliteStore.open(db_path) as db:
+        stored = (await db.fetchone("SELECT COUNT(*) FROM requests"))[0]
+        distinct = (await db.fetchone("SELECT COUNT(DISTINCT tracking_code) FROM requests"))[0]
+        integrity = await db.pragma("integrity_check")
+    return stored, distinct, integrity
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, default=500)
@@ -297,10 +307,7 @@ def main() -> int:
     ours = asyncio.run(run("bot", [sys.executable, *profile, "-m", "bot", "run"],
                            {"BOT_DATABASE": str(db_path), "BOT_PLATFORM": "telegram", "BOT_LOG_LEVEL": "WARNING"},
                            args.users, args.updates, tuple(args.think), args.seed, args.timeout))
-    with sqlite3.connect(db_path) as conn:
-        stored = conn.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
-        distinct = conn.execute("SELECT COUNT(DISTINCT tracking_code) FROM requests").fetchone()[0]
-        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    stored, distinct, integrity = asyncio.run(check_database(db_path))
     echo = asyncio.run(run("echo", [sys.executable, str(ROOT / "scripts" / "echo_bot.py")], {},
                            args.users, args.updates, tuple(args.think), args.seed, args.timeout))
     ratio = ours["rate"] / echo["rate"] if echo["rate"] else float("nan")

@@ -1,44 +1,135 @@
-"""Persistence: the SQLite database and one repository per table family. Handlers never write SQL.
+"""Persistence behind a seam: callers get a `Store` from a URL and see only the protocols of storage.api,
+the values of storage.records and the backend-neutral rules (storage.requests, .tracking, .masking).
 
-    db = await Database.open(settings.db_path)
-    created = await db.requests.create(...)
-    await db.close()
+    db = await open_database(settings.database)      # "data/bot.db", "sqlite:///data/bot.db", ...
+    try:
+        created = await db.requests.create(...)
+    finally:
+        await db.close()
 
-See storage/db.py for the connection and transactions, storage/migrations/ for the schema.
+The URL picks the backend, so moving to another database is a setting, not a code change. Only SQLite
+exists today (storage/sqlite/); it is imported when first opened, so the rules can be used without it.
 """
 
-from storage.chats import ChatState
-from storage.db import Database, StorageUnavailable
-from storage.drafts import Draft
-from storage.log import DayStats, LogEntry, UnansweredQuestion
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from storage.api import (
+    BackendNotAvailable,
+    ChatsRepo,
+    Clock,
+    DraftsRepo,
+    Duplicate,
+    LogRepo,
+    LookupsRepo,
+    RequestNotFound,
+    RequestsRepo,
+    StorageError,
+    StorageUnavailable,
+    Store,
+)
 from storage.masking import mask_personal_data
-from storage.requests import (
-    OPEN_STATUSES,
-    STATUS_LABELS,
-    STATUSES,
+from storage.records import (
+    ChatState,
     CreatedRequest,
+    DayStats,
+    Draft,
+    LogEntry,
     Request,
     RequestEvent,
-    RequestNotFound,
+    StatusNotice,
+    UnansweredQuestion,
 )
+from storage.requests import OPEN_STATUSES, STATUS_LABELS, STATUSES
 from storage.tracking import is_well_formed, normalize_tracking_code
+
+_POSTGRES_SCHEMES = {"postgres", "postgresql"}
+
+
+def _sqlite_path(url: str | Path) -> Path | None:
+    """The file of a SQLite database URL or plain path, None for a server database (PostgreSQL).
+
+    ``sqlite:///data/bot.db`` is relative (to the working folder), ``sqlite:////var/lib/bot.db`` absolute,
+    as in SQLAlchemy. Raises ValueError for a URL that names no backend we know.
+    """
+    if isinstance(url, Path):
+        return url
+    if "://" not in url:
+        return Path(url)  # exactly as before URLs were accepted
+    text = url.strip()
+    scheme = text.split("://", 1)[0].lower()
+    if scheme.split("+", 1)[0] in _POSTGRES_SCHEMES:
+        return None
+    if scheme != "sqlite":
+        # Only the scheme is repeated: the rest of a URL may hold a password.
+        raise ValueError(
+            f"unknown database URL scheme {scheme!r}: use a SQLite file path, sqlite:///relative/path, "
+            "sqlite:////absolute/path (or, later, postgresql://...)"
+        )
+    parts = urlsplit(text)
+    if parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"a SQLite URL is sqlite:///path (no host, no options), not {text!r}")
+    path = unquote(parts.path)[1:]  # the slash after the empty host is not part of the path
+    if not path:
+        raise ValueError(f"the SQLite URL {text!r} names no file")
+    return Path(path)
+
+
+def _check_available(url: str | Path) -> Path:
+    path = _sqlite_path(url)
+    if path is None:
+        raise BackendNotAvailable(
+            "PostgreSQL storage is not available yet: set BOT_DATABASE to a SQLite file path or sqlite:///path"
+        )
+    return path
+
+
+async def open_database(url: str | Path, *, clock: Clock | None = None) -> Store:
+    """Opens (creating it if needed) and migrates the database named by `url`: a plain path or
+    ``sqlite:///path`` for SQLite; ``postgresql://...`` raises BackendNotAvailable for now, anything else
+    ValueError. Raises StorageUnavailable if the database cannot be opened. `clock` replaces the wall clock
+    (tests)."""
+    path = _check_available(url)
+    from storage.sqlite import SqliteStore
+
+    return await SqliteStore.open(path, clock=clock)
+
+
+def database_exists(url: str | Path) -> bool:
+    """True if the database named by `url` is already there (tools that must not create an empty one)."""
+    return _check_available(url).exists()
+
 
 __all__ = [
     "OPEN_STATUSES",
     "STATUSES",
     "STATUS_LABELS",
+    "BackendNotAvailable",
     "ChatState",
+    "ChatsRepo",
+    "Clock",
     "CreatedRequest",
-    "Database",
     "DayStats",
     "Draft",
+    "DraftsRepo",
+    "Duplicate",
     "LogEntry",
+    "LogRepo",
+    "LookupsRepo",
     "Request",
     "RequestEvent",
     "RequestNotFound",
+    "RequestsRepo",
+    "StatusNotice",
+    "StorageError",
     "StorageUnavailable",
+    "Store",
     "UnansweredQuestion",
+    "database_exists",
     "is_well_formed",
     "mask_personal_data",
     "normalize_tracking_code",
+    "open_database",
 ]

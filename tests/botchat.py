@@ -22,7 +22,7 @@ from bot.peer import BotApiPeer, PeerRequest
 from bot.settings import Settings
 from handlers.app import build_application, post_init
 from handlers.notices import stop_notices
-from storage.db import Clock, Database
+from storage import Clock, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"
@@ -149,7 +149,7 @@ async def running_bot(
     notices itself (handlers.registration.deliver_notices) when it chooses. `settings` overrides Settings
     fields (e.g. `flood_burst`)."""
     platform = peer.platform
-    db = await Database.open(db_path, clock=clock)
+    db = await open_database(db_path, clock=clock)
     try:
         knowledge = load_knowledge(knowledge_dir)
         config = Settings(platform=platform, token=None, database=db_path, knowledge_dir=knowledge_dir, **settings)

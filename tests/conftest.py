@@ -8,7 +8,7 @@ import pytest
 from botchat import FLOOD_BURST_FOR_TESTS, Chat, assert_conversation_was_clean, running_bot
 
 from bot.peer import BotApiPeer
-from storage import Database
+from storage.sqlite import SqliteStore
 
 
 class FakeClock:
@@ -31,8 +31,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def db(tmp_path, clock):
-    """A freshly migrated database in its own temporary file, closed after the test."""
-    database = await Database.open(tmp_path / "bot.db", clock=clock)
+    """A freshly migrated SQLite database in its own temporary file, closed after the test. The SQLite
+    store itself, not just a storage.api.Store: storage tests also check its SQL, pragmas and transactions."""
+    database = await SqliteStore.open(tmp_path / "bot.db", clock=clock)
     try:
         yield database
     finally:

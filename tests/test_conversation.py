@@ -20,7 +20,7 @@ from bot.peer import MAX_TEXT_LENGTH
 from bot.persian import to_persian_digits
 from bot.reply import Button, Reply, bold
 from handlers.send import send
-from storage.db import StorageUnavailable
+from storage import StorageUnavailable
 
 SERVICES_DIR = ROOT / "knowledge" / "services"
 MAIN_MENU = [

@@ -21,7 +21,7 @@ from bot.payload import Action, pack
 from bot.reply import Reply, render_plain
 from bot.search import SearchEngine
 from bot.settings import Settings
-from storage.db import Database
+from storage import open_database
 from storage.requests import CONFIRMATION_GRACE_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,7 @@ class Outbox:
 
 @pytest.fixture
 async def dialogue(tmp_path: Path, clock) -> AsyncIterator[Dialogue]:
-    db = await Database.open(tmp_path / "bot.db", clock=clock)
+    db = await open_database(tmp_path / "bot.db", clock=clock)
     try:
         yield Dialogue(Settings(admin_ids=frozenset({ADMIN})), db, SearchEngine(KNOWLEDGE))
     finally:

@@ -35,8 +35,9 @@ from bot.peer_server import start_peer_server
 from bot.settings import Settings
 from handlers.app import build_application, post_init
 from handlers.notices import deliver_notices, stop_notices
+from storage import Store, open_database
 from storage import requests as requests_module
-from storage.db import Database
+from storage.sqlite import SqliteStore
 from storage.tracking import new_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +75,7 @@ class Bot:
     """The running Application as a test sees it: which updates were handled (answered, or failed and
     apologised), what reached the error handler, and the citizens' side through the peer."""
 
-    def __init__(self, peer: BotApiPeer, app: Application, db: Database) -> None:
+    def __init__(self, peer: BotApiPeer, app: Application, db: Store) -> None:
         self.peer, self.app, self.db = peer, app, db
         self.errors: list[BaseException] = []
         self.handled: set[int] = set()
@@ -126,7 +127,7 @@ async def running(
     peer: BotApiPeer,
     db_path: Path,
     *,
-    db: Database | None = None,
+    db: Store | None = None,
     notices: bool = False,
     read_timeout: float = 5.0,
     updates_read_timeout: float = 5.0,
@@ -135,7 +136,7 @@ async def running(
     """The real Application for the peer's platform, started as serve() starts it, polling the peer; the
     notice loop only with `notices`. A database passed in is the test's to close."""
     own = db is None
-    db = db or await Database.open(db_path)
+    db = db or await open_database(db_path)
     try:
         config = Settings(platform=peer.platform, token=TOKEN, database=db_path, knowledge_dir=KNOWLEDGE_DIR,
                           **overrides)
@@ -328,7 +329,7 @@ async def test_a_locked_database_asks_the_citizen_to_retry_and_the_same_action_t
     path = tmp_path / "bot.db"
     peer = BotApiPeer("telegram")
     code = national_code("471829302")
-    db = await Database.open(path, busy_timeout_ms=200)
+    db = await SqliteStore.open(path, busy_timeout_ms=200)
     try:
         async with running(peer, path, db=db) as bot:
             with locked(path):
@@ -359,9 +360,9 @@ async def test_a_locked_database_asks_the_citizen_to_retry_and_the_same_action_t
 
 async def test_a_read_only_database_asks_the_citizen_to_retry_and_nothing_is_written(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
-    await (await Database.open(path)).close()  # created and migrated
+    await (await open_database(path)).close()  # created and migrated
     peer = BotApiPeer("bale")
-    read_only = await Database.open(path, read_only=True)
+    read_only = await SqliteStore.open(path, read_only=True)
     try:
         async with running(peer, path, db=read_only) as bot:
             assert [m["plain"] for m in await bot.send(USER, "وام کارا")] == [T.BUSY]
@@ -750,7 +751,7 @@ async def test_kill_9_in_a_burst_of_registrations_loses_no_request_and_drafts_re
 
         # Confirmations the bot could not send before it died go out with the notice loop's next round.
         monkeypatch.setattr(requests_module, "CONFIRMATION_GRACE_SECONDS", 0)
-        db = await Database.open(database)
+        db = await open_database(database)
         try:
             config = Settings(platform="telegram", token=TOKEN, database=database, knowledge_dir=KNOWLEDGE_DIR)
             app = build_application(config, db, KNOWLEDGE, request=PeerRequest(peer))

@@ -39,7 +39,7 @@ from bot.reply import B_CLOSE, B_OPEN, Reply, render_bale, render_html, render_p
 from bot.search import SearchEngine
 from bot.settings import Settings
 from handlers.app import build_application
-from storage.db import Database
+from storage import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"
@@ -264,7 +264,7 @@ class Observed:
 @asynccontextmanager
 async def running(peer: BotApiPeer, db_path: Path, **overrides: Any) -> AsyncIterator[Observed]:
     """The real Application for the peer's platform, polling it, on a fresh database; all closed after."""
-    db = await Database.open(db_path)
+    db = await open_database(db_path)
     try:
         config = Settings(platform=peer.platform, token=None, database=db_path, knowledge_dir=KNOWLEDGE_DIR,
                           **overrides)

@@ -1,4 +1,4 @@
-"""The database: opening, migrations, transactions, failures, and the request/draft/chat repositories."""
+"""The SQLite store: opening, migrations, transactions, failures, and the request/draft/chat repositories."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import sqlite3
 
 import pytest
 
-from storage import Database, RequestNotFound, StorageUnavailable, is_well_formed
-from storage.db import Migration, load_migrations
-from storage.requests import RequestsRepo
+from storage import RequestNotFound, StorageUnavailable, is_well_formed
+from storage.sqlite import Migration, SqliteStore, load_migrations
+from storage.sqlite.requests import SqliteRequests
 from storage.tracking import new_code
 
 FORM = {"full_name": "مریم احمدی", "city": "تهران"}
@@ -40,7 +40,7 @@ async def test_open_sets_wal_foreign_keys_and_timeouts(db):
 
 async def test_open_creates_missing_folders(tmp_path):
     path = tmp_path / "a" / "b" / "bot.db"
-    db = await Database.open(path)
+    db = await SqliteStore.open(path)
     await db.close()
     assert path.exists()
 
@@ -48,10 +48,10 @@ async def test_open_creates_missing_folders(tmp_path):
 async def test_migrations_applied_once_and_reopen_keeps_data(tmp_path):
     path = tmp_path / "bot.db"
     latest = len(load_migrations())
-    async with await Database.open(path) as db:
+    async with await SqliteStore.open(path) as db:
         assert await db.schema_version() == latest
         created = await make_request(db)
-    async with await Database.open(path) as db:  # applying 0001 again would fail: its tables exist
+    async with await SqliteStore.open(path) as db:  # applying 0001 again would fail: its tables exist
         assert await db.schema_version() == latest
         request = await db.requests.get(created.tracking_code)
         assert request is not None and request.data == FORM
@@ -59,10 +59,10 @@ async def test_migrations_applied_once_and_reopen_keeps_data(tmp_path):
 
 async def test_new_migration_is_applied_on_next_open(tmp_path):
     path = tmp_path / "bot.db"
-    async with await Database.open(path):
+    async with await SqliteStore.open(path):
         pass
     extra = Migration(len(load_migrations()) + 1, "9999_test.sql", "CREATE TABLE extra (x INTEGER);")
-    async with await Database.open(path, migrations=[*load_migrations(), extra]) as db:
+    async with await SqliteStore.open(path, migrations=[*load_migrations(), extra]) as db:
         assert await db.schema_version() == extra.version
         assert await db.fetchall("SELECT * FROM extra") == []
 
@@ -75,8 +75,8 @@ async def test_failed_migration_leaves_previous_version_intact(tmp_path):
         "CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);",
     )
     with pytest.raises(sqlite3.OperationalError):
-        await Database.open(path, migrations=[*load_migrations(), broken])
-    async with await Database.open(path) as db:
+        await SqliteStore.open(path, migrations=[*load_migrations(), broken])
+    async with await SqliteStore.open(path) as db:
         assert await db.schema_version() == len(load_migrations())
         assert await db.fetchall("SELECT name FROM sqlite_master WHERE name = 'half'") == []
 
@@ -87,7 +87,7 @@ async def test_database_newer_than_code_is_refused(tmp_path):
         raw.execute("PRAGMA user_version = 999")
     raw.close()
     with pytest.raises(RuntimeError, match="newer"):
-        await Database.open(path)
+        await SqliteStore.open(path)
 
 
 def test_migration_files_are_numbered_without_gaps():
@@ -176,10 +176,10 @@ async def test_nested_write_raises_instead_of_deadlocking(db):
 
 async def test_read_only_database_raises_storage_unavailable(tmp_path):
     path = tmp_path / "bot.db"
-    async with await Database.open(path) as db:
+    async with await SqliteStore.open(path) as db:
         await make_request(db)
     # Root ignores file permissions, so read-only is simulated with SQLite's own read-only mode.
-    async with await Database.open(path, read_only=True) as db:
+    async with await SqliteStore.open(path, read_only=True) as db:
         assert len(await db.requests.list()) == 1  # reads still work
         with pytest.raises(StorageUnavailable):
             await make_request(db, national_code="0000000019")
@@ -190,12 +190,12 @@ async def test_read_only_database_raises_storage_unavailable(tmp_path):
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores file permissions")
 async def test_read_only_file_raises_storage_unavailable(tmp_path):
     path = tmp_path / "bot.db"
-    async with await Database.open(path) as db:
+    async with await SqliteStore.open(path) as db:
         await make_request(db)
     path.chmod(0o444)
     try:
         try:
-            db = await Database.open(path)
+            db = await SqliteStore.open(path)
         except StorageUnavailable:
             return  # refused at open (switching to WAL needs to write): also correct
         async with db:
@@ -207,7 +207,7 @@ async def test_read_only_file_raises_storage_unavailable(tmp_path):
 
 async def test_locked_database_raises_storage_unavailable(tmp_path):
     path = tmp_path / "bot.db"
-    async with await Database.open(path, busy_timeout_ms=50) as db:
+    async with await SqliteStore.open(path, busy_timeout_ms=50) as db:
         other = sqlite3.connect(path, isolation_level=None)
         try:
             other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
@@ -222,7 +222,7 @@ async def test_locked_database_raises_storage_unavailable(tmp_path):
 async def test_unopenable_path_raises_storage_unavailable(tmp_path):
     (tmp_path / "dir.db").mkdir()
     with pytest.raises(StorageUnavailable):
-        await Database.open(tmp_path / "dir.db")
+        await SqliteStore.open(tmp_path / "dir.db")
 
 
 # -- requests ---------------------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ async def test_code_clash_is_retried_with_a_new_code(db):
     taken = (await make_request(db)).tracking_code
     fresh = new_code()
     codes = iter([taken, taken, fresh])
-    repo = RequestsRepo(db, new_code=lambda: next(codes))
+    repo = SqliteRequests(db, new_code=lambda: next(codes))
     created = await repo.create("passport", "telegram", 2, 2, "0000000019", None, {})
     assert created.tracking_code == fresh
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from storage.lookups import LookupLimiter
 from storage.masking import mask_personal_data
+from storage.sqlite.lookups import SqliteLookups
 from storage.tracking import new_code
 
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -169,7 +169,7 @@ async def test_stats_per_day_uses_tehran_days(db, clock):
 
 
 async def test_limiter_allows_then_slows_down_then_forgets(db, clock):
-    limiter = LookupLimiter(db, max_failures=5, window=600, base_delay=30, max_delay=300)
+    limiter = SqliteLookups(db, max_failures=5, window=600, base_delay=30, max_delay=300)
     for _ in range(4):
         assert await limiter.record_failure("telegram", 1) == 0
         assert await limiter.check("telegram", 1) == 0

@@ -36,7 +36,7 @@ from bot.settings import Settings
 from handlers import notices
 from handlers.app import build_application, post_init
 from handlers.notices import prune, stop_notices
-from storage.db import Database
+from storage import Store, open_database
 from storage.masking import mask_personal_data
 from storage.requests import MSG_FINAL_STATUS, MSG_NOT_FOUND, MSG_UNKNOWN_STATUS, STATUSES
 
@@ -127,7 +127,7 @@ class Person:
 class RunningBot:
     peer: BotApiPeer
     app: Application
-    db: Database
+    db: Store
     database: Path
     handled: defaultdict[int, asyncio.Event]
     errors: list[BaseException]
@@ -149,7 +149,7 @@ async def running_bot(
     start, polling), with its own database file; stopped and closed on the way out."""
     peer = BotApiPeer(platform)
     database = tmp_path / "bot.db"
-    db = await Database.open(database, clock=clock)
+    db = await open_database(database, clock=clock)
     handled: defaultdict[int, asyncio.Event] = defaultdict(asyncio.Event)
     errors: list[BaseException] = []
 
@@ -514,7 +514,7 @@ async def staff_db(tmp_path: Path) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(seconds=5)  # "today" for the CLI too
     clock = FakeClock(now - dt.timedelta(days=10))
     database = tmp_path / "bot.db"
-    db = await Database.open(database, clock=clock)
+    db = await open_database(database, clock=clock)
     try:
         log = db.log
         await log.add("telegram", 1, 1, "in", "وام کارا", service_id=KARA_ID, score=0.9, answered=True,
@@ -768,7 +768,7 @@ async def test_prune_removes_log_entries_and_drafts_older_than_their_retention_o
 async def test_the_running_bot_prunes_old_entries_by_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(notices, "PRUNE_EVERY_ROUNDS", 1)
     clock = FakeClock(dt.datetime.now(dt.UTC) - dt.timedelta(days=40))
-    db = await Database.open(tmp_path / "bot.db", clock=clock)
+    db = await open_database(tmp_path / "bot.db", clock=clock)
     try:
         await db.log.add("telegram", USER, USER, "in", "پیام قدیمی")
     finally:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.knowledge import Knowledge
     from bot.search import SearchEngine
     from bot.settings import Settings
-    from storage.db import Database
+    from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class Dialogue:
     """The bot's conversation on one platform: settings, storage, and the search engine of the current
     knowledge (replaced as a whole on reload, so a turn that took it keeps a consistent catalogue)."""
 
-    def __init__(self, settings: Settings, store: Database, engine: SearchEngine) -> None:
+    def __init__(self, settings: Settings, store: Store, engine: SearchEngine) -> None:
         self.settings = settings
         self.store = store
         self.engine = engine

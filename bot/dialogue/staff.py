@@ -18,7 +18,7 @@ from storage.requests import STATUS_LABELS
 
 if TYPE_CHECKING:
     from bot.dialogue.core import Dialogue
-    from storage.db import Database
+    from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ MAX_PROBLEMS_SHOWN = 25
 UNANSWERED_SHOWN = 20
 
 
-async def stats_reply(store: Database, knowledge: Knowledge, days: int = 7) -> Reply:
+async def stats_reply(store: Store, knowledge: Knowledge, days: int = 7) -> Reply:
     """Traffic of the last days, the most asked services and requests by status."""
     lines = [bold(T.ADMIN_STATS_TITLE.format(days=to_persian_digits(days)))]
     for d in await store.log.stats_per_day(days):
@@ -51,7 +51,7 @@ async def stats_reply(store: Database, knowledge: Knowledge, days: int = 7) -> R
     return Reply("\n".join(lines))
 
 
-async def unanswered_reply(store: Database, limit: int = UNANSWERED_SHOWN) -> Reply:
+async def unanswered_reply(store: Store, limit: int = UNANSWERED_SHOWN) -> Reply:
     """The questions the bot could not answer, most frequent first: where aliases or cards are missing."""
     rows = await store.log.unanswered(limit=limit)
     if not rows:

@@ -1,37 +1,26 @@
 """Forms in progress, so a citizen who leaves in the middle of a registration finds it where they left it.
 
 One draft per chat user: starting another service's form replaces it. The form logic decides what `step`
-and `editing` mean; this module only keeps them.
+and `editing` mean; this module only keeps them. The contract is storage.api.DraftsRepo.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from storage._common import dumps, from_iso, loads, to_iso
+from storage.records import Draft
+from storage.sqlite._common import dumps, from_iso, loads, to_iso
 
 if TYPE_CHECKING:
-    from storage.db import Database
+    from storage.sqlite.db import SqliteStore
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    platform: str
-    user_id: int
-    service_id: str
-    step: int
-    answers: dict[str, Any]
-    editing: str | None
-    updated_at: _dt.datetime
-
-
-class DraftsRepo:
+class SqliteDrafts:
     """The draft form of each chat user. Get it as ``db.drafts``."""
 
-    def __init__(self, db: Database, cache_size: int = 20_000) -> None:
+    def __init__(self, db: SqliteStore, cache_size: int = 20_000) -> None:
         self._db = db
         # Only the bot process writes drafts: a write-through cache (None = known to have no draft) saves
         # a read on every message.

@@ -3,7 +3,8 @@
 Text is masked (storage.masking) inside `add`, so no caller can forget to: national codes, mobile numbers
 and other long numbers never reach the table, while tracking codes stay readable. The `normalized` text
 (the query after the search's normalization) is masked too, and is what unanswered questions are grouped
-by, so "ساعت کاری" and "ساعت‌کاری؟" count as one question if the search treats them as one.
+by, so "ساعت کاری" and "ساعت‌کاری؟" count as one question if the search treats them as one. The contract
+is storage.api.LogRepo.
 """
 
 from __future__ import annotations
@@ -12,60 +13,14 @@ import asyncio
 import contextlib
 import datetime as _dt
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from storage._common import from_iso, to_iso
 from storage.masking import mask_personal_data
+from storage.records import TEHRAN_OFFSET, DayStats, Direction, LogEntry, UnansweredQuestion
+from storage.sqlite._common import from_iso, to_iso
 
 if TYPE_CHECKING:
-    from storage.db import Database
-
-Direction = Literal["in", "out"]
-
-# Iran has kept UTC+03:30 all year since 2022; statistics count days as the citizens live them.
-TEHRAN_OFFSET = _dt.timedelta(hours=3, minutes=30)
-
-
-@dataclass(frozen=True, slots=True)
-class LogEntry:
-    id: int
-    created_at: _dt.datetime
-    platform: str | None
-    user_id: int | None
-    chat_id: int | None
-    direction: str
-    text: str | None
-    intent: str | None
-    service_id: str | None
-    score: float | None
-    answered: bool | None
-    normalized: str | None
-    handling_ms: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class UnansweredQuestion:
-    """One group of unanswered questions: the normalized text, how often, when last, and one real wording."""
-
-    normalized: str
-    count: int
-    last_seen: _dt.datetime
-    example: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class DayStats:
-    """One day (local time) of traffic; `answered` + `unanswered` may be less than `incoming` when some
-    incoming messages were not questions (button presses, form answers)."""
-
-    day: _dt.date
-    incoming: int
-    outgoing: int
-    answered: int
-    unanswered: int
-    users: int
-    avg_handling_ms: float | None
+    from storage.sqlite.db import SqliteStore
 
 
 def _entry(row: Any) -> LogEntry:
@@ -93,10 +48,10 @@ _INSERT = (
 MAX_BUFFERED = 2000
 
 
-class LogRepo:
+class SqliteLog:
     """The message log. Get it as ``db.log``."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: SqliteStore) -> None:
         self._db = db
         self._buffer: list[tuple] | None = None
         self._flusher: asyncio.Task | None = None
@@ -227,6 +182,18 @@ class LogRepo:
             (*params, limit),
         )
         return [_entry(row) for row in rows]
+
+    async def page(self, after_id: int = 0, limit: int = 500) -> list[LogEntry]:
+        """Entries in id order (the order they were written) after `after_id`, for a complete export."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM message_log WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+        )
+        return [_entry(row) for row in rows]
+
+    async def count(self) -> int:
+        """How many entries are stored."""
+        row = await self._db.fetchone("SELECT COUNT(*) FROM message_log")
+        return int(row[0]) if row else 0
 
     async def unanswered(
         self, limit: int = 20, since: _dt.datetime | None = None

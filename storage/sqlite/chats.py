@@ -1,34 +1,25 @@
 """What each chat user is doing, kept across restarts: the service they are looking at and small extras.
 
 A user with no stored state gets an empty ChatState rather than None, so callers need no special case.
+The contract is storage.api.ChatsRepo.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from storage._common import dumps, from_iso, loads, to_iso
+from storage.records import ChatState
+from storage.sqlite._common import dumps, from_iso, loads, to_iso
 
 if TYPE_CHECKING:
-    from storage.db import Database
+    from storage.sqlite.db import SqliteStore
 
 
-@dataclass(frozen=True, slots=True)
-class ChatState:
-    platform: str
-    user_id: int
-    current_service: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-    updated_at: _dt.datetime | None = None
-
-
-class ChatsRepo:
+class SqliteChats:
     """Per-user chat state. Get it as ``db.chats``."""
 
-    def __init__(self, db: Database, cache_size: int = 20_000) -> None:
+    def __init__(self, db: SqliteStore, cache_size: int = 20_000) -> None:
         self._db = db
         # Only the bot process writes chat state, so a write-through cache of recent users saves a read
         # on every message.

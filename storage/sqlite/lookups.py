@@ -6,7 +6,8 @@ endless "not found". After `max_failures` failures in a row the next try waits `
 further failure doubles the wait, up to `max_delay`, counted from the last failure. A quiet `window` after
 the last failure forgets them all, and so does a successful look-up (`reset`).
 
-Times come from the database clock, so tests move time forward instead of sleeping.
+Times come from the database clock, so tests move time forward instead of sleeping. The contract is
+storage.api.LookupsRepo.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from storage.db import Database
+    from storage.sqlite.db import SqliteStore
 
 
-class LookupLimiter:
+class SqliteLookups:
     """Failed tracking-code look-ups per (platform, user). Get it as ``db.lookups``."""
 
     def __init__(
         self,
-        db: Database,
+        db: SqliteStore,
         *,
         max_failures: int = 5,
         window: float = 600.0,

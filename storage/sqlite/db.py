@@ -1,18 +1,20 @@
 """The one owner of the SQLite connection: opening, migrations, write transactions, error translation.
 
-Usage::
+Callers outside storage/ get this class from ``storage.open_database`` and see it only as a
+``storage.api.Store``; tests and tools that mean SQLite (pragmas, a read-only copy, injected migrations)
+open it directly::
 
-    db = await Database.open("data/bot.db")
+    db = await SqliteStore.open("data/bot.db")
     try:
         created = await db.requests.create(...)
     finally:
         await db.close()
 
-or, equivalently, ``async with await Database.open(path) as db: ...``. Closing matters: aiosqlite runs
+or, equivalently, ``async with await SqliteStore.open(path) as db: ...``. Closing matters: aiosqlite runs
 the connection on a thread that keeps the process alive until the connection is closed.
 
-Handlers use the repositories (``db.requests``, ``db.drafts``, ``db.chats``, ``db.log``, ``db.lookups``)
-and never see SQL. The repositories use ``db.write()``, ``db.fetchall()`` and ``db.fetchone()``.
+The repositories (``db.requests``, ``db.drafts``, ``db.chats``, ``db.log``, ``db.lookups``) use
+``db.write()``, ``db.fetchall()`` and ``db.fetchone()``; nothing outside storage/sqlite/ should.
 
 One connection is shared by every coroutine. Its statements run one at a time on aiosqlite's thread, but
 a transaction spans several awaits, so write transactions are serialized by an ``asyncio.Lock``: without it
@@ -21,10 +23,13 @@ it). Reads take no lock; the price is that a read made while a write transaction
 transaction's uncommitted rows. Other processes (an admin script) are kept out by SQLite's own locking,
 with ``busy_timeout`` as the patience.
 
-Migrations are ``storage/migrations/NNNN_name.sql``, applied in order at open, each in its own transaction
-together with the ``PRAGMA user_version`` that records it, so a failed migration leaves the previous version
-intact and a restart applies nothing twice. A migration file must not contain BEGIN/COMMIT, and
-``PRAGMA foreign_keys`` has no effect inside it (SQLite ignores it within a transaction).
+sqlite3 errors leave this module as the neutral errors of storage.api: "unavailable" ones as
+StorageUnavailable, a unique-key clash that escapes a write as Duplicate; any other is a bug and stays as is.
+
+Migrations are ``storage/sqlite/migrations/NNNN_name.sql``, applied in order at open, each in its own
+transaction together with the ``PRAGMA user_version`` that records it, so a failed migration leaves the
+previous version intact and a restart applies nothing twice. A migration file must not contain
+BEGIN/COMMIT, and ``PRAGMA foreign_keys`` has no effect inside it (SQLite ignores it within a transaction).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import asyncio
 import datetime as _dt
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from importlib import resources
@@ -42,13 +47,12 @@ from typing import Any, Self
 
 import aiosqlite
 
-from storage.chats import ChatsRepo
-from storage.drafts import DraftsRepo
-from storage.log import LogRepo
-from storage.lookups import LookupLimiter
-from storage.requests import RequestsRepo
-
-Clock = Callable[[], _dt.datetime]
+from storage.api import Clock, Duplicate, StorageUnavailable
+from storage.sqlite.chats import SqliteChats
+from storage.sqlite.drafts import SqliteDrafts
+from storage.sqlite.log import SqliteLog
+from storage.sqlite.lookups import SqliteLookups
+from storage.sqlite.requests import SqliteRequests
 
 # Primary result codes (https://www.sqlite.org/rescode.html) that mean "the database cannot be used right
 # now", as opposed to a bug in our SQL: the citizen should be told to try again, not shown a crash.
@@ -68,11 +72,7 @@ _UNAVAILABLE_WORDS = ("database is locked", "readonly", "disk i/o", "unable to o
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 
 
-class StorageUnavailable(Exception):
-    """The database is locked, read-only, full or failing: nothing was saved, the same action may work later.
-
-    Handlers catch this one exception to tell the citizen to try again; anything else from storage is a bug.
-    """
+_UNIQUE_CODES = {sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY}
 
 
 def _is_unavailable(exc: BaseException) -> bool:
@@ -91,6 +91,15 @@ def _unavailable(exc: BaseException) -> StorageUnavailable:
     return StorageUnavailable(f"database unavailable: {exc}")
 
 
+def _is_duplicate(exc: BaseException) -> bool:
+    if not isinstance(exc, sqlite3.IntegrityError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code in _UNIQUE_CODES
+    return "UNIQUE constraint failed" in str(exc)
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -101,7 +110,7 @@ class Migration:
 def load_migrations() -> list[Migration]:
     """The migration files in version order; a gap or a repeated number is an error, not a silent skip."""
     found: list[Migration] = []
-    for entry in resources.files("storage").joinpath("migrations").iterdir():
+    for entry in resources.files("storage.sqlite").joinpath("migrations").iterdir():
         m = _MIGRATION_NAME.match(entry.name)
         if m:
             found.append(Migration(int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
@@ -125,14 +134,15 @@ def _utc_now() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC)
 
 
-class Database:
-    """An open database with its repositories; create it with ``await Database.open(path)``."""
+class SqliteStore:
+    """An open SQLite database with its repositories (a storage.api.Store); create it with
+    ``await SqliteStore.open(path)``."""
 
-    requests: RequestsRepo
-    drafts: DraftsRepo
-    chats: ChatsRepo
-    log: LogRepo
-    lookups: LookupLimiter
+    requests: SqliteRequests
+    drafts: SqliteDrafts
+    chats: SqliteChats
+    log: SqliteLog
+    lookups: SqliteLookups
 
     def __init__(self, conn: aiosqlite.Connection, path: str, clock: Clock) -> None:
         self._conn = conn
@@ -140,11 +150,11 @@ class Database:
         self._clock = clock
         self._write_lock = asyncio.Lock()
         self._writer: asyncio.Task[Any] | None = None
-        self.requests = RequestsRepo(self)
-        self.drafts = DraftsRepo(self)
-        self.chats = ChatsRepo(self)
-        self.log = LogRepo(self)
-        self.lookups = LookupLimiter(self)
+        self.requests = SqliteRequests(self)
+        self.drafts = SqliteDrafts(self)
+        self.chats = SqliteChats(self)
+        self.log = SqliteLog(self)
+        self.lookups = SqliteLookups(self)
 
     # -- life cycle ----------------------------------------------------------------------------------------
 
@@ -283,6 +293,8 @@ class Database:
                         await self._conn.execute("ROLLBACK")
                     if _is_unavailable(exc):
                         raise _unavailable(exc) from exc
+                    if _is_duplicate(exc):
+                        raise Duplicate(str(exc)) from exc
                     raise
             finally:
                 self._writer = None

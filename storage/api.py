@@ -1,0 +1,303 @@
+"""What the bot may ask of storage, whatever database is behind it: one protocol per repository, the
+`Store` that holds them, and the errors callers may catch.
+
+Handlers, the staff tools and the application are typed against these protocols and never against a
+backend, so adding a backend (PostgreSQL is planned) touches storage/ and nothing else. A backend is
+correct when it passes the same tests: the protocols fix names and signatures, the docstrings below the
+behaviour the bot relies on (duplicate registrations, owner-only look-ups, undelivered notices...).
+
+Errors: a backend translates its driver's exceptions into StorageUnavailable ("try again later", shown to
+the citizen as such) and Duplicate (a unique key already taken); anything else it raises is a bug. Status
+rules raise ValueError with a Persian message (storage.requests.check_transition).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from typing import Any, Protocol, Self, runtime_checkable
+
+from storage.records import (
+    TEHRAN_OFFSET,
+    ChatState,
+    CreatedRequest,
+    DayStats,
+    Direction,
+    Draft,
+    LogEntry,
+    Request,
+    StatusNotice,
+    UnansweredQuestion,
+)
+
+# Returns the current time as an aware datetime; tests pass their own to move time without sleeping.
+Clock = Callable[[], _dt.datetime]
+
+
+# -- errors -----------------------------------------------------------------------------------------------
+
+
+class StorageError(Exception):
+    """Base of the errors storage raises on purpose, whatever the backend."""
+
+
+class StorageUnavailable(StorageError):
+    """The database is locked, read-only, full or failing: nothing was saved, the same action may work later.
+
+    Handlers catch this one exception to tell the citizen to try again; anything else from storage is a bug.
+    """
+
+
+class Duplicate(StorageError):
+    """A row with the same unique key already exists (a tracking code, say); nothing was saved."""
+
+
+class RequestNotFound(StorageError, LookupError):
+    """Staff named a tracking code that does not exist; the message is Persian and can be shown as is."""
+
+
+class BackendNotAvailable(StorageError, NotImplementedError):
+    """The database URL names a backend this build does not have yet."""
+
+
+# -- repositories -----------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class ChatsRepo(Protocol):
+    """Per-user chat state (``store.chats``), kept across restarts."""
+
+    async def get(self, platform: str, user_id: int) -> ChatState:
+        """The user's state; empty (no service, no data) if nothing was stored yet."""
+        ...
+
+    async def set_current_service(self, platform: str, user_id: int, service_id: str | None) -> None:
+        """Remembers the service the user is looking at (None: back to the main menu); data is kept."""
+        ...
+
+    async def set_data(self, platform: str, user_id: int, data: dict[str, Any]) -> None:
+        """Replaces the user's extra data as a whole (read it with get, change it, write it back)."""
+        ...
+
+
+@runtime_checkable
+class DraftsRepo(Protocol):
+    """The one form in progress of each chat user (``store.drafts``); starting another form replaces it."""
+
+    async def save(
+        self,
+        platform: str,
+        user_id: int,
+        service_id: str,
+        step: int,
+        answers: dict[str, Any],
+        editing: str | None = None,
+    ) -> Draft:
+        """Stores the whole draft (replacing any earlier one of this user) and returns it as stored."""
+        ...
+
+    async def get(self, platform: str, user_id: int) -> Draft | None:
+        """The user's draft, or None if they have no form in progress."""
+        ...
+
+    async def delete(self, platform: str, user_id: int) -> bool:
+        """Drops the user's draft (sent or cancelled); False if there was none."""
+        ...
+
+    async def prune(self, older_than_days: float) -> int:
+        """Drops drafts untouched for that long, since they hold personal answers; returns how many."""
+        ...
+
+
+@runtime_checkable
+class RequestsRepo(Protocol):
+    """Registered requests and their status history (``store.requests``)."""
+
+    async def create(
+        self,
+        service_id: str,
+        platform: str | None,
+        user_id: int,
+        chat_id: int,
+        national_code: str | None,
+        mobile: str | None,
+        data: dict[str, Any],
+    ) -> CreatedRequest:
+        """Registers a request and its 'submitted' event, unless the same person already has one open
+        (same service and national code): then nothing is stored and the answer says `duplicate`.
+
+        The check and the insert are one transaction, so two taps on "send" give one code. The
+        'submitted' event stays undelivered until mark_confirmed.
+        """
+        ...
+
+    async def get(self, code: str) -> Request | None:
+        """The request with its history, whoever owns it: for staff tools only, never for a citizen."""
+        ...
+
+    async def get_for_user(self, code: str, platform: str | None, user_id: int) -> Request | None:
+        """The request with its history if it belongs to this chat user, else None ("not found" and
+        "someone else's" look the same). Codes typed with Persian digits or spaces are accepted."""
+        ...
+
+    async def for_user(self, platform: str | None, user_id: int, limit: int = 10) -> list[Request]:
+        """The user's own requests, newest first, without history."""
+        ...
+
+    async def set_status(
+        self, code: str, status: str, note: str | None = None, actor: str | None = None
+    ) -> Request:
+        """Moves a request to `status` (an event records who and why); returns it with its history.
+
+        Raises ValueError (Persian message) for a status or a move storage.requests does not allow, and
+        RequestNotFound for an unknown code.
+        """
+        ...
+
+    async def undelivered(self, platform: str | None, limit: int = 50) -> list[StatusNotice]:
+        """Status changes the citizen has not been told about yet, oldest first; a fresh submission is left
+        alone for storage.requests.CONFIRMATION_GRACE_SECONDS (its handler is confirming it)."""
+        ...
+
+    async def mark_confirmed(self, code: str) -> None:
+        """Records that the confirmation of a submission (with its tracking code) reached the citizen."""
+        ...
+
+    async def mark_delivered(self, event_id: int) -> None:
+        """Records that the citizen was told about a status change."""
+        ...
+
+    async def list(
+        self, status: str | None = None, service_id: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Request]:
+        """Requests for the staff queue, newest first, optionally of one status and/or service."""
+        ...
+
+    async def count_by_status(self) -> dict[str, int]:
+        """How many requests are in each status, every known status present (0 if none)."""
+        ...
+
+    async def count(self) -> int:
+        """How many requests are stored (for an export's progress)."""
+        ...
+
+
+@runtime_checkable
+class LogRepo(Protocol):
+    """The message log (``store.log``): personal numbers are masked inside `add`, so no caller can forget."""
+
+    async def add(
+        self,
+        platform: str | None,
+        user_id: int | None,
+        chat_id: int | None,
+        direction: Direction,
+        text: str | None,
+        *,
+        intent: str | None = None,
+        service_id: str | None = None,
+        score: float | None = None,
+        answered: bool | None = None,
+        normalized: str | None = None,
+        handling_ms: float | None = None,
+    ) -> int:
+        """Stores one message with its personal numbers masked; returns its id (0 while buffering).
+
+        `answered` is True for a confident answer, False when the bot could not answer (the questions
+        admins review), None when the message was not a question.
+        """
+        ...
+
+    def buffer(self, interval: float) -> None:
+        """From now on, keep rows in memory and write them every `interval` seconds, many per transaction;
+        close() writes what is left."""
+        ...
+
+    async def query(
+        self,
+        user_id: int | None = None,
+        since: _dt.datetime | None = None,
+        until: _dt.datetime | None = None,
+        service_id: str | None = None,
+        unanswered_only: bool = False,
+        limit: int = 100,
+        *,
+        platform: str | None = None,
+    ) -> list[LogEntry]:
+        """Entries, newest first, filtered by user, time range (`since` inclusive, `until` exclusive),
+        service; `unanswered_only` keeps the incoming questions the bot could not answer."""
+        ...
+
+    async def page(self, after_id: int = 0, limit: int = 500) -> list[LogEntry]:
+        """Entries in the order they were written, those after `after_id`: an export walks the whole log
+        with it, neither missing nor repeating rows written meanwhile."""
+        ...
+
+    async def count(self) -> int:
+        """How many entries are stored (for an export's progress)."""
+        ...
+
+    async def unanswered(self, limit: int = 20, since: _dt.datetime | None = None) -> list[UnansweredQuestion]:
+        """The questions the bot could not answer, grouped by normalized text (else by text), most frequent
+        first, each with its latest wording."""
+        ...
+
+    async def top_services(self, days: int = 7, limit: int = 5) -> list[tuple[str, int]]:
+        """The services citizens asked about most in the last `days` days: (service id, questions)."""
+        ...
+
+    async def prune(self, older_than_days: float) -> int:
+        """Deletes entries older than the retention promised to citizens; returns how many."""
+        ...
+
+    async def stats_per_day(self, days: int = 30, utc_offset: _dt.timedelta = TEHRAN_OFFSET) -> list[DayStats]:
+        """Traffic of the last `days` local days (today included), oldest first, days without traffic as 0."""
+        ...
+
+
+@runtime_checkable
+class LookupsRepo(Protocol):
+    """Failed tracking-code look-ups per chat user (``store.lookups``): a user who keeps trying codes that
+    are not theirs is made to wait, longer after each failure."""
+
+    async def check(self, platform: str, user_id: int) -> float:
+        """Seconds this user must wait before the next look-up; 0.0 means go ahead."""
+        ...
+
+    async def record_failure(self, platform: str, user_id: int) -> float:
+        """Counts a failed look-up; returns the wait it imposes on the next one."""
+        ...
+
+    async def reset(self, platform: str, user_id: int) -> None:
+        """Forgets the failures, after a successful look-up."""
+        ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """An open database with its repositories; get one with ``await storage.open_database(url)`` and close
+    it (or use ``async with``): a backend may keep threads or sockets that outlive a forgotten store."""
+
+    # Read-only for callers (a backend may hold them as plain attributes of its own repository classes).
+    @property
+    def chats(self) -> ChatsRepo: ...
+
+    @property
+    def drafts(self) -> DraftsRepo: ...
+
+    @property
+    def requests(self) -> RequestsRepo: ...
+
+    @property
+    def log(self) -> LogRepo: ...
+
+    @property
+    def lookups(self) -> LookupsRepo: ...
+
+    async def close(self) -> None:
+        """Writes buffered log rows, waits for the write in progress, then releases the connection."""
+        ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...

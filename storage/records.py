@@ -1,0 +1,155 @@
+"""The values the repositories hand back, as plain frozen dataclasses: callers never hold a database row,
+so what they receive is the same whichever backend stored it, and stays valid after the connection closes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from storage.requests import OPEN_STATUSES, STATUS_LABELS
+
+Direction = Literal["in", "out"]
+
+# Iran has kept UTC+03:30 all year since 2022; statistics count days as the citizens live them.
+TEHRAN_OFFSET = _dt.timedelta(hours=3, minutes=30)
+
+
+# -- chats and drafts -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChatState:
+    """What a chat user is looking at; a user with nothing stored gets an empty one rather than None."""
+
+    platform: str
+    user_id: int
+    current_service: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    updated_at: _dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A form in progress; the form logic decides what `step` and `editing` mean, storage only keeps them."""
+
+    platform: str
+    user_id: int
+    service_id: str
+    step: int
+    answers: dict[str, Any]
+    editing: str | None
+    updated_at: _dt.datetime
+
+
+# -- requests ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedRequest:
+    """The answer to a registration.
+
+    `duplicate` is True when an open request of the same service and national code already existed and
+    nothing new was stored; `own` is False when that earlier request was made from another chat account, in
+    which case the handler should not show `tracking_code` (it belongs to someone else's conversation).
+    """
+
+    tracking_code: str
+    created_at: _dt.datetime
+    duplicate: bool = False
+    own: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RequestEvent:
+    status: str
+    note: str | None
+    actor: str | None
+    created_at: _dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    id: int
+    tracking_code: str
+    service_id: str
+    platform: str | None
+    user_id: int
+    chat_id: int
+    national_code: str | None
+    mobile: str | None
+    data: dict[str, Any]
+    status: str
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+    events: tuple[RequestEvent, ...] = field(default=())
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusNotice:
+    """A status change to tell a citizen about."""
+
+    event_id: int
+    tracking_code: str
+    service_id: str
+    chat_id: int
+    status: str
+    note: str | None
+    created_at: _dt.datetime
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+# -- the message log --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    id: int
+    created_at: _dt.datetime
+    platform: str | None
+    user_id: int | None
+    chat_id: int | None
+    direction: str
+    text: str | None
+    intent: str | None
+    service_id: str | None
+    score: float | None
+    answered: bool | None
+    normalized: str | None
+    handling_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnansweredQuestion:
+    """One group of unanswered questions: the normalized text, how often, when last, and one real wording."""
+
+    normalized: str
+    count: int
+    last_seen: _dt.datetime
+    example: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DayStats:
+    """One day (local time) of traffic; `answered` + `unanswered` may be less than `incoming` when some
+    incoming messages were not questions (button presses, form answers)."""
+
+    day: _dt.date
+    incoming: int
+    outgoing: int
+    answered: int
+    unanswered: int
+    users: int
+    avg_handling_ms: float | None
