@@ -112,3 +112,25 @@ def render_pieces(text: str, render, limit: int = MAX_MESSAGE) -> list[str]:
         if all(len(p) <= limit for p in pieces) or size < 200:
             return pieces
         size = int(size * 0.8)
+
+
+def to_json(reply: Reply) -> dict:
+    """A reply as plain data (to keep it in a queue until it can be sent)."""
+    return {
+        "text": reply.text,
+        "buttons": [[{"label": b.label, "data": b.data, "url": b.url} for b in row] for row in reply.buttons],
+        "keyboard": [list(row) for row in reply.keyboard],
+        "request_contact": reply.request_contact,
+        "remove_keyboard": reply.remove_keyboard,
+    }
+
+
+def from_json(data: dict) -> Reply:
+    """The reply kept by `to_json`."""
+    return Reply(
+        text=data["text"],
+        buttons=tuple(tuple(Button(b["label"], b.get("data"), b.get("url")) for b in row) for row in data["buttons"]),
+        keyboard=tuple(tuple(row) for row in data.get("keyboard", ())),
+        request_contact=data.get("request_contact"),
+        remove_keyboard=bool(data.get("remove_keyboard")),
+    )

@@ -20,7 +20,8 @@ from bot.reply import Reply
 from bot.search import SearchEngine
 from bot.settings import Settings
 from handlers.concurrency import PerUserUpdateProcessor
-from handlers.context import PROFILES, Runtime
+from handlers.context import PROFILES, Runtime, runtime_of
+from handlers.inbox import DurablePoller
 from handlers.notices import start_notices, stop_notices
 from handlers.send import TelegramOutbox
 from handlers.wiring import register
@@ -65,7 +66,7 @@ def build_application(
         if update.callback_query is not None:
             await update.callback_query.answer(T.SLOW_DOWN if warn else None)
         elif warn and update.effective_chat is not None:
-            await rt.dialogue.send(TelegramOutbox(profile, app.bot), update.effective_chat.id, Reply(T.SLOW_DOWN))
+            await rt.dialogue.send(TelegramOutbox(rt, app.bot), update.effective_chat.id, Reply(T.SLOW_DOWN))
 
     processor.on_throttled = slow_down
     register(app)
@@ -91,30 +92,35 @@ async def post_init(app: Application) -> None:
 @contextlib.asynccontextmanager
 async def running(app: Application, *, poll_interval: float | None = None, poll_timeout: int | None = None,
                   notices: bool = True) -> AsyncIterator[Application]:
-    """The application initialised, started and polling; on the way out polling stops first, then the
-    notice loop, then the handlers finish the updates in hand, and handled updates are confirmed to the
-    server, so a restart neither loses nor repeats one.
+    """The application initialised, started and polling through the durable inbox (handlers/inbox.py):
+    updates left undone by a crash are handled first. On the way out polling stops first, then the
+    delivery loop, then the handlers finish the updates in hand and their done marks are written.
 
-    `notices=False` leaves out post_init, and with it the status-notice loop (for a test that delivers
-    notices itself)."""
-    profile = app.bot_data["rt"].profile
+    `notices=False` leaves out post_init, and with it the delivery loop (for a test that delivers notices
+    itself)."""
+    rt = runtime_of(app)
+    profile = rt.profile
+    poller = DurablePoller(
+        app,
+        poll_interval=profile.poll_interval if poll_interval is None else poll_interval,
+        poll_timeout=profile.poll_timeout if poll_timeout is None else poll_timeout,
+    )
+    app.update_processor.on_done = poller.done
+    rt.commit_update = poller.commit
     await app.initialize()
     try:
+        rt.waiting_chats = await rt.db.outbox.waiting_chats(profile.name)
         if notices:
             await post_init(app)
         await app.start()
-        await app.updater.start_polling(
-            poll_interval=profile.poll_interval if poll_interval is None else poll_interval,
-            timeout=profile.poll_timeout if poll_timeout is None else poll_timeout,
-            allowed_updates=None,
-            drop_pending_updates=False,
-        )
+        await poller.start()
         try:
             yield app
         finally:
-            await app.updater.stop()
+            await poller.stop()
             await stop_notices(app)
             await app.stop()
+            await poller.flush()
     finally:
         await app.shutdown()
 

@@ -43,7 +43,7 @@ def turn_of(update: Update) -> Turn:
 async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Hands the citizen's turn to the dialogue and finishes it (the tap's answer)."""
     rt = rt_of(context)
-    outbox = TelegramOutbox(rt.profile, context.bot, update.callback_query)
+    outbox = TelegramOutbox(rt, context.bot, update.callback_query, update.update_id)
     try:
         result = await rt.dialogue.handle(turn_of(update), outbox)
     except (RecipientGone, DeliveryFailed) as exc:

@@ -49,12 +49,21 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._waiting: dict[int, int] = {}
         self._buckets: dict[int, _Bucket] = {}
         self.on_throttled: Callable[[Update, bool], Awaitable[None]] | None = None
+        # Told when the bot is finished with an update (handled, failed and apologised, or dropped).
+        self.on_done: Callable[[object], None] | None = None
         self.dropped = 0
 
     async def process_update(self, update: object, coroutine: Awaitable) -> None:
         """Drops a flooding user's update before it takes a slot; otherwise waits for the user's turn and
         only then for a processing slot, so updates queued behind one slow handler never hold slots that
         other users need."""
+        try:
+            await self._process(update, coroutine)
+        finally:
+            if self.on_done is not None:
+                self.on_done(update)
+
+    async def _process(self, update: object, coroutine: Awaitable) -> None:
         key = _user_key(update)
         if key is None:
             await super().process_update(update, coroutine)

@@ -6,8 +6,8 @@ Platform differences live in a Profile; neither the handlers nor the dialogue br
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes
@@ -44,6 +44,10 @@ class Runtime:
     settings: Settings
     profile: Profile
     dialogue: Dialogue
+    # Chats with replies waiting in the durable outbox (loaded at start): new replies queue behind them.
+    waiting_chats: set[int] = field(default_factory=set)
+    # Marks an update done before its first reply (the durable inbox's commit), when polling through it.
+    commit_update: Callable[[int], Awaitable[None]] | None = None
 
     @property
     def db(self) -> Store:

@@ -37,6 +37,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     except Exception:
         pass
     try:
-        await rt.dialogue.send(TelegramOutbox(rt.profile, context.bot), chat_id, Reply(text))
+        await rt.dialogue.send(TelegramOutbox(rt, context.bot), chat_id, Reply(text))
     except Exception:
         log.warning("could not tell chat %s about the error", chat_id)

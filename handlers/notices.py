@@ -1,6 +1,6 @@
-"""The status-notice loop: while the application runs, the dialogue delivers status changes (made by
-staff in this process or from the command line) and confirmations that could not be sent at the time;
-retention runs about once an hour."""
+"""The delivery loop: while the application runs, replies the platform refused for now leave the durable
+outbox, and the dialogue delivers status changes (made by staff in this process or from the command line)
+and confirmations that could not be sent at the time; retention runs about once an hour."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import logging
 from telegram.ext import Application
 
 from handlers.context import runtime_of
-from handlers.send import TelegramOutbox
+from handlers.send import TelegramOutbox, drain_outbox
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ PRUNE_EVERY_ROUNDS = 1800  # about an hour of rounds
 async def deliver_notices(app: Application) -> int:
     """One round of delivery; returns how many notices were delivered."""
     rt = runtime_of(app)
-    return await rt.dialogue.deliver_notices(TelegramOutbox(rt.profile, app.bot))
+    return await rt.dialogue.deliver_notices(TelegramOutbox(rt, app.bot))
 
 
 async def prune(rt) -> None:
@@ -42,6 +42,7 @@ async def notice_loop(app: Application, every: float = NOTIFY_EVERY) -> None:
         try:
             if rounds % PRUNE_EVERY_ROUNDS == 0:
                 await prune(runtime_of(app))
+            await drain_outbox(runtime_of(app), app.bot)
             await deliver_notices(app)
         except Exception:
             log.exception("delivering status notices failed")

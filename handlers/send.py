@@ -1,6 +1,11 @@
 """The Telegram/Bale outbox: a domain `Reply` rendered for the platform, split when long, with its
 keyboard; a reply that replaces a tapped message is an edit where the platform allows one.
 
+No reply is dropped silently. Server errors and network failures are retried with backoff; flood control
+(429) is waited out when short. When the platform keeps refusing, or asks for a long wait, the rest of the
+reply goes to the durable outbox table (storage `outbox`) and the delivery loop (handlers/notices.py)
+sends it when allowed — and every later reply to that chat queues behind it, so the order holds.
+
 Platform errors become the dialogue's neutral ones (RecipientGone, DeliveryFailed) with the original as
 their cause, so the dialogue never sees a PTB exception.
 """
@@ -8,7 +13,9 @@ their cause, so the dialogue never sees a PTB exception.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from typing import TYPE_CHECKING
 
 from telegram import (
     CallbackQuery,
@@ -19,16 +26,23 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.dialogue import DeliveryFailed, RecipientGone
-from bot.reply import Reply, render_pieces
+from bot.reply import Reply, from_json, render_pieces, to_json
 from handlers.context import Profile
+
+if TYPE_CHECKING:
+    from handlers.context import Runtime
 
 log = logging.getLogger(__name__)
 
 FLOOD_RETRIES = 3
-MAX_FLOOD_WAIT = 60.0  # seconds; a longer ban is reported rather than waited out inside a handler
+MAX_FLOOD_WAIT = 10.0  # seconds a reply waits inline for flood control; longer waits go to the outbox
+NETWORK_RETRIES = (0.5, 1.0, 2.0)  # backoff for server errors and failed connections, then the outbox
+QUEUE_RETRY = 5.0  # first retry of a queued reply after server errors
+MAX_QUEUE_RETRY = 600.0
+MAX_QUEUE_ATTEMPTS = 100  # about half a day of retries; then the reply is given up, loudly
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
@@ -50,11 +64,21 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKe
     return None
 
 
+class Later(Exception):
+    """The platform will not take the message now; try again in `delay` seconds."""
+
+    def __init__(self, delay: float, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.delay, self.cause = delay, cause
+        self.rest: list[str] = []  # the pieces of the reply not yet sent
+
+
 class TelegramOutbox:
     """The dialogue's Outbox on Telegram or Bale; `query` is the tapped button of the turn, if any."""
 
-    def __init__(self, profile: Profile, bot, query: CallbackQuery | None = None) -> None:
-        self.profile, self.bot, self.query = profile, bot, query
+    def __init__(self, rt: Runtime, bot, query: CallbackQuery | None = None, update_id: int | None = None) -> None:
+        self.rt, self.bot, self.query = rt, bot, query
+        self.update_id = update_id  # the update this turn answers (marked done before the first reply)
         self.acknowledged = False  # the tapped button's spinner was stopped
 
     async def acknowledge(self, alert: str | None = None) -> None:
@@ -69,11 +93,34 @@ class TelegramOutbox:
             log.info("callback query could not be answered: %s", exc)
 
     async def send(self, chat_id: int, reply: Reply) -> bool:
+        """True once the platform took the reply or it is safely queued; False when the platform did not
+        confirm in time (it may have arrived)."""
+        if self.update_id is not None and self.rt.commit_update is not None:
+            update_id, self.update_id = self.update_id, None
+            await self.rt.commit_update(update_id)  # from here on, a restart must not answer it again
         await self.acknowledge()  # the citizen sees the tap taken before the answer arrives
+        profile = self.rt.profile
         try:
             if reply.replace and self.query is not None and await self._edit(reply):
                 return True
-            return await send(self.profile, self.bot, chat_id, reply) is not None
+            pieces = render_pieces(reply.text, profile.render)
+            if chat_id in self.rt.waiting_chats:  # earlier replies are still queued: keep the order
+                await queue(self.rt, chat_id, pieces, reply, 0.0)
+                return True
+            confirmed = True
+            for i, piece in enumerate(pieces):
+                last = i == len(pieces) - 1
+                try:
+                    await send_piece(profile, self.bot, chat_id, piece, reply if last else None)
+                except TimedOut:
+                    log.warning("the platform did not confirm a message to chat %s in time; it may have arrived",
+                                chat_id)
+                    confirmed = False
+                except Later as later:
+                    log.warning("chat %s: the platform refused a reply for now (%s); queued", chat_id, later)
+                    await queue(self.rt, chat_id, pieces[i:], reply, later.delay)
+                    return True
+            return confirmed
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from exc
         except TelegramError as exc:
@@ -82,8 +129,8 @@ class TelegramOutbox:
     async def _edit(self, reply: Reply) -> bool:
         """Replaces the tapped message with the reply; False when the platform refuses or answers oddly
         (Bale), and a new message is to be sent instead. A double tap (same content) is not an error."""
-        query = self.query
-        pieces = render_pieces(reply.text, self.profile.render)
+        query, profile = self.query, self.rt.profile
+        pieces = render_pieces(reply.text, profile.render)
         keyboard = markup(reply)
         can_edit = (
             len(pieces) == 1
@@ -96,7 +143,7 @@ class TelegramOutbox:
             return False
         try:
             result = await query.edit_message_text(
-                pieces[0], parse_mode=self.profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True
+                pieces[0], parse_mode=profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True
             )
             return isinstance(result, Message) or result is True
         except BadRequest as exc:
@@ -108,40 +155,92 @@ class TelegramOutbox:
         return False
 
 
+async def send_piece(profile: Profile, bot, chat_id: int, text: str, keyboard_of: Reply | None) -> Message:
+    """Sends one rendered message (with the keyboard of `keyboard_of`); waits out short flood control and
+    retries server errors with backoff. Raises Later when the platform keeps refusing or asks for a long
+    wait, TimedOut when a try timed out (the message may have arrived: never sent twice)."""
+    keyboard = markup(keyboard_of) if keyboard_of is not None else None
+    floods = 0
+    failures = 0
+    while True:
+        try:
+            return await bot.send_message(chat_id, text, parse_mode=profile.parse_mode, reply_markup=keyboard,
+                                          disable_web_page_preview=True)
+        except RetryAfter as exc:  # refused: a retry cannot duplicate the message
+            wait = _seconds(exc.retry_after)
+            floods += 1
+            if wait > MAX_FLOOD_WAIT or floods > FLOOD_RETRIES:
+                raise Later(wait, exc) from exc
+            log.warning("flood control: waiting %.1f s before resending", wait)
+            await asyncio.sleep(wait)
+        except TimedOut:
+            raise
+        except NetworkError as exc:  # a 5xx or a connection that failed before the request was taken
+            if failures >= len(NETWORK_RETRIES):
+                raise Later(QUEUE_RETRY, exc) from exc
+            await asyncio.sleep(NETWORK_RETRIES[failures])
+            failures += 1
+
+
 async def send(profile: Profile, bot, chat_id: int, reply: Reply) -> Message | None:
-    """Sends a reply, split at line breaks when longer than a message may be; buttons go on the last part.
-    None when the platform did not confirm in time (the message may have arrived)."""
+    """Sends a reply at once, split at line breaks when longer than a message may be (buttons on the last
+    part), without queueing; None when the platform did not confirm in time."""
     pieces = render_pieces(reply.text, profile.render)
-    keyboard = markup(reply)
     last = None
     for i, piece in enumerate(pieces):
         try:
-            last = await _with_flood_retry(
-                lambda piece=piece, i=i: bot.send_message(
-                    chat_id,
-                    piece,
-                    parse_mode=profile.parse_mode,
-                    reply_markup=keyboard if i == len(pieces) - 1 else None,
-                    disable_web_page_preview=True,
-                )
-            )
+            last = await send_piece(profile, bot, chat_id, piece, reply if i == len(pieces) - 1 else None)
         except TimedOut:
-            log.warning("the platform did not confirm a message to chat %s in time; it may have arrived", chat_id)
             last = None
+        except Later as later:
+            raise later.cause from None
     return last
 
 
-async def _with_flood_retry(call):
-    """Runs a Bot API call; on flood control (429) waits as told and tries again, a bounded number of
-    times, so an answer is delayed rather than lost. The server refused the call, so a retry cannot
-    duplicate the message."""
-    for attempt in range(FLOOD_RETRIES + 1):
+async def queue(rt: Runtime, chat_id: int, pieces: list[str], reply: Reply, delay: float) -> None:
+    """Keeps the rest of a reply in the durable outbox for the delivery loop."""
+    payload = json.dumps({"pieces": pieces, "reply": to_json(reply)}, ensure_ascii=False)
+    await rt.db.outbox.enqueue(rt.profile.name, chat_id, payload, delay)
+    rt.waiting_chats.add(chat_id)
+
+
+async def drain_outbox(rt: Runtime, bot) -> int:
+    """Sends the queued replies whose time has come (the oldest of each chat first); returns how many were
+    delivered. A reply the platform keeps refusing is tried again later, with a growing pause."""
+    delivered = 0
+    profile = rt.profile
+    for item in await rt.db.outbox.due(profile.name):
+        data = json.loads(item.payload)
+        pieces, reply = data["pieces"], from_json(data["reply"])
         try:
-            return await call()
-        except RetryAfter as exc:
-            wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
-            if attempt == FLOOD_RETRIES or wait > MAX_FLOOD_WAIT:
-                raise
-            log.warning("flood control: waiting %.1f s before resending", wait)
-            await asyncio.sleep(wait)
-    raise AssertionError("unreachable")
+            for i, piece in enumerate(pieces):
+                try:
+                    await send_piece(profile, bot, item.chat_id, piece, reply if i == len(pieces) - 1 else None)
+                except TimedOut:
+                    pass  # it may have arrived: never sent twice
+                except Later as later:
+                    later.rest = pieces[i:]
+                    raise
+        except Later as later:
+            if later.rest != pieces:  # the first pieces went: only the rest waits
+                await rt.db.outbox.sent(item.id)
+                await queue(rt, item.chat_id, later.rest, reply, later.delay)
+            elif item.attempts + 1 >= MAX_QUEUE_ATTEMPTS:
+                log.error("a reply to chat %s was refused %d times; given up", item.chat_id, item.attempts + 1)
+                await rt.db.outbox.sent(item.id)
+            else:
+                delay = max(later.delay, min(MAX_QUEUE_RETRY, QUEUE_RETRY * 2 ** item.attempts))
+                await rt.db.outbox.retry(item.id, delay)
+            continue
+        except Forbidden:
+            log.info("a queued reply to chat %s was dropped: the citizen blocked the bot", item.chat_id)
+        except TelegramError as exc:
+            log.error("a queued reply to chat %s was refused for good: %s", item.chat_id, exc)
+        await rt.db.outbox.sent(item.id)
+        delivered += 1
+    rt.waiting_chats.intersection_update(await rt.db.outbox.waiting_chats(profile.name))
+    return delivered
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

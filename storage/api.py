@@ -24,7 +24,9 @@ from storage.records import (
     DayStats,
     Direction,
     Draft,
+    InboxUpdate,
     LogEntry,
+    OutgoingReply,
     Request,
     StatusNotice,
     UnansweredQuestion,
@@ -274,6 +276,60 @@ class LookupsRepo(Protocol):
 
 
 @runtime_checkable
+class InboxRepo(Protocol):
+    """Updates received but maybe not yet handled (``store.inbox``): each is stored before the platform is
+    told it arrived, and marked done once handled, so a crash loses nothing and a redelivered update is
+    not handled twice."""
+
+    async def add(self, platform: str, updates: list[tuple[int, str]]) -> list[int]:
+        """Stores (update_id, JSON) pairs in one transaction; returns the ids that were new (the others
+        were received before and are not to be handled again)."""
+        ...
+
+    async def pending(self, platform: str) -> list[InboxUpdate]:
+        """The updates stored but not yet handled, oldest first (after a crash: to handle now)."""
+        ...
+
+    async def mark_done(self, platform: str, update_ids: list[int]) -> None:
+        """Marks updates handled (in one transaction)."""
+        ...
+
+    async def last_update_id(self, platform: str) -> int | None:
+        """The newest update id ever stored (the next getUpdates asks for the ones after it)."""
+        ...
+
+    async def prune(self, days: int) -> int:
+        """Forgets handled updates older than `days` days; returns how many."""
+        ...
+
+
+@runtime_checkable
+class OutboxRepo(Protocol):
+    """Replies the platform refused for now (``store.outbox``): kept in order per chat and sent by the
+    delivery loop when allowed, so no reply is dropped silently."""
+
+    async def enqueue(self, platform: str, chat_id: int, payload: str, delay: float) -> int:
+        """Keeps a reply to send in `delay` seconds at the earliest; returns its id."""
+        ...
+
+    async def due(self, platform: str, limit: int = 100) -> list[OutgoingReply]:
+        """Replies whose time has come, oldest first (only the oldest one of each chat, to keep order)."""
+        ...
+
+    async def sent(self, reply_id: int) -> None:
+        """The reply was delivered (or can never be): it leaves the outbox."""
+        ...
+
+    async def retry(self, reply_id: int, delay: float) -> None:
+        """The reply failed again: try it in `delay` seconds."""
+        ...
+
+    async def waiting_chats(self, platform: str) -> set[int]:
+        """Chats with replies still waiting (a new reply to them queues behind, to keep the order)."""
+        ...
+
+
+@runtime_checkable
 class Store(Protocol):
     """An open database with its repositories; get one with ``await storage.open_database(url)`` and close
     it (or use ``async with``): a backend may keep threads or sockets that outlive a forgotten store."""
@@ -293,6 +349,12 @@ class Store(Protocol):
 
     @property
     def lookups(self) -> LookupsRepo: ...
+
+    @property
+    def inbox(self) -> InboxRepo: ...
+
+    @property
+    def outbox(self) -> OutboxRepo: ...
 
     async def close(self) -> None:
         """Writes buffered log rows, waits for the write in progress, then releases the connection."""

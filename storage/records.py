@@ -153,3 +153,21 @@ class DayStats:
     unanswered: int
     users: int
     avg_handling_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class InboxUpdate:
+    """An update received from the platform and stored before it was acknowledged (the raw JSON)."""
+
+    update_id: int
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingReply:
+    """A reply the platform refused for now (flood control, server errors), kept until it is sent."""
+
+    id: int
+    chat_id: int
+    payload: str  # the Reply, as JSON (bot.reply.to_json)
+    attempts: int

@@ -49,6 +49,7 @@ import aiosqlite
 
 from storage.api import Clock, Duplicate, StorageUnavailable
 from storage.sqlite.chats import SqliteChats
+from storage.sqlite.delivery import SqliteInbox, SqliteOutbox
 from storage.sqlite.drafts import SqliteDrafts
 from storage.sqlite.log import SqliteLog
 from storage.sqlite.lookups import SqliteLookups
@@ -155,6 +156,8 @@ class SqliteStore:
         self.chats = SqliteChats(self)
         self.log = SqliteLog(self)
         self.lookups = SqliteLookups(self)
+        self.inbox = SqliteInbox(self)
+        self.outbox = SqliteOutbox(self)
 
     # -- life cycle ----------------------------------------------------------------------------------------
 

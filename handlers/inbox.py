@@ -1,0 +1,158 @@
+"""Long polling with at-least-once delivery: every update is stored in the inbox (storage `inbox`) before the
+platform is told it arrived, handled from there, and marked done once handled.
+
+The Bot API forgets an update when the next getUpdates asks for the ones after it. PTB's own Updater asks
+as soon as it has queued a batch in memory, so a process killed with updates in hand loses them. Here the
+batch is written first (one transaction per batch), and the offset moves only after that; on start, what
+the inbox holds undone is handled before anything new. An update the platform sends again (after a crash
+before the acknowledgement) is stored once and handled once: its id is already in the inbox.
+
+An update is marked done just before its first reply goes out (or, when it gets no reply, once handled):
+a crash before that point handles it again after the restart, and the citizen, who saw nothing, gets the
+answer once; a crash after it cannot repeat an answer. Only a crash in the instant between the mark and
+the platform's acceptance of the reply can lose that one reply. Marks are written in groups, as soon as
+the previous group is written, so under load they cost one transaction for many updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+
+from storage import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 30.0
+STORE_RETRY = 1.0  # seconds before fetching again when the inbox could not be written
+
+
+class DurablePoller:
+    """Fetches updates into the inbox and the application's queue; marks them done when handled."""
+
+    def __init__(self, app: Application, *, poll_interval: float, poll_timeout: int) -> None:
+        self.app = app
+        self.rt = app.bot_data["rt"]
+        self.poll_interval, self.poll_timeout = poll_interval, poll_timeout
+        self.offset: int | None = None
+        self._task: asyncio.Task | None = None
+        self._done: list[tuple[int, asyncio.Future[None]]] = []
+        self._marked: set[int] = set()  # ids marked (or being marked) by this process
+        self._marking: asyncio.Task | None = None
+        self.failed: BaseException | None = None  # a fatal error (invalid token) that stopped polling
+
+    @property
+    def platform(self) -> str:
+        return self.rt.profile.name
+
+    async def start(self) -> None:
+        """Queues what the inbox holds undone (oldest first), then starts fetching."""
+        inbox = self.rt.db.inbox
+        for row in await inbox.pending(self.platform):
+            await self.app.update_queue.put(Update.de_json(json.loads(row.payload), self.app.bot))
+        last = await inbox.last_update_id(self.platform)
+        self.offset = last + 1 if last is not None else None
+        with contextlib.suppress(Exception):  # a webhook left set would make getUpdates fail
+            await self.app.bot.delete_webhook(drop_pending_updates=False)
+        self._task = asyncio.get_running_loop().create_task(self._poll(), name="durable-polling")
+
+    async def stop(self) -> None:
+        """Stops fetching, and tells the platform which updates are safely stored."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+        if self.offset is not None:
+            with contextlib.suppress(Exception):
+                await self.app.bot.get_updates(offset=self.offset, timeout=0, limit=1, allowed_updates=None)
+
+    def commit(self, update_id: int) -> asyncio.Future[None]:
+        """Marks an update done; the future resolves once the mark is written (or could not be: the reply
+        is never held up by the inbox)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if update_id in self._marked:
+            future.set_result(None)
+            return future
+        self._marked.add(update_id)
+        self._done.append((update_id, future))
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.get_running_loop().create_task(self._mark(), name="inbox-done")
+        return future
+
+    def done(self, update: object) -> None:
+        """Called when the bot is finished with an update (handled, failed, or dropped by flood control)."""
+        if isinstance(update, Update):
+            self.commit(update.update_id)
+            self._marked.discard(update.update_id)  # finished: no later commit will ask again
+
+    async def flush(self) -> None:
+        """Writes every done mark still in memory (on the way out)."""
+        if self._marking is not None:
+            with contextlib.suppress(Exception):
+                await self._marking
+        await self._mark()
+
+    async def _mark(self) -> None:
+        while self._done:
+            batch, self._done = self._done, []
+            try:
+                await self.rt.db.inbox.mark_done(self.platform, [u for u, _ in batch])
+            except Exception as exc:  # kept for the next try; at worst handled again after a crash
+                log.warning("could not mark %d updates handled: %s", len(batch), exc)
+                self._done[:0] = [(u, asyncio.get_running_loop().create_future()) for u, _ in batch]
+                await asyncio.sleep(STORE_RETRY)
+            finally:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+    async def _poll(self) -> None:
+        backoff = 1.0
+        while True:
+            try:
+                updates = await self.app.bot.get_updates(
+                    offset=self.offset, timeout=self.poll_timeout, allowed_updates=None
+                )
+            except (InvalidToken, Forbidden) as exc:  # Bale answers a wrong token with 403
+                self.failed = exc
+                log.error("the platform refused the token: %s; polling stopped", exc)
+                return
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except TimedOut:
+                continue
+            except NetworkError as exc:
+                log.warning("getUpdates failed (%s); trying again in %.0f s", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                continue
+            backoff = 1.0
+            if not updates:
+                if self.poll_interval:
+                    await asyncio.sleep(self.poll_interval)
+                continue
+            payloads = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
+            try:
+                new = set(await self.rt.db.inbox.add(self.platform, payloads))
+            except StorageUnavailable as exc:  # not stored: not acknowledged, fetched again
+                log.warning("could not store %d updates (%s); fetching them again", len(updates), exc)
+                await asyncio.sleep(STORE_RETRY)
+                continue
+            self.offset = updates[-1].update_id + 1
+            for update in updates:
+                if update.update_id in new:
+                    await self.app.update_queue.put(update)
+            if self.poll_interval:
+                await asyncio.sleep(self.poll_interval)
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
