@@ -12,8 +12,8 @@ from typing import TextIO
 
 from bot.app import build_application, post_init
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.peer import BotApiPeer, PeerRequest
 from bot.settings import Settings
+from handlers.fakeapi import BotApiPeer, PeerRequest
 from handlers.registration import stop_notices
 from storage.db import Database
 

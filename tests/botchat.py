@@ -19,8 +19,8 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot import texts as T
 from bot.app import build_application, post_init
 from bot.knowledge import load_knowledge
-from bot.peer import BotApiPeer, PeerRequest
 from bot.settings import Settings
+from handlers.fakeapi import BotApiPeer, PeerRequest
 from handlers.registration import stop_notices
 from storage.db import Clock, Database
 

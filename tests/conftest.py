@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from botchat import FLOOD_BURST_FOR_TESTS, Chat, assert_conversation_was_clean, running_bot
 
-from bot.peer import BotApiPeer
+from handlers.fakeapi import BotApiPeer
 from storage import Database
 
 

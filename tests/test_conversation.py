@@ -16,9 +16,9 @@ from botchat import ROOT, USER, Chat, data_of, labels, title_line
 
 from bot import answers
 from bot import texts as T
-from bot.peer import MAX_TEXT_LENGTH
 from bot.persian import to_persian_digits
 from bot.reply import Button, Reply, bold
+from handlers.fakeapi import MAX_TEXT_LENGTH
 from handlers.send import send
 from storage.db import StorageUnavailable
 

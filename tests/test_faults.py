@@ -3,8 +3,8 @@ that is locked or read-only, and citizens who flood or guess. What must hold is 
 answer still arrives (late rather than never), or they are told to try again; nothing committed is lost;
 one citizen's flood or slowness costs nobody else anything.
 
-In-process tests run the real Application against the fake peer (bot.peer); process tests run
-`python -m bot run` against the peer over loopback HTTP (bot.peer_server), as test_run_process.py does.
+In-process tests run the real Application against the fake peer (handlers.fakeapi); process tests run
+`python -m bot run` against the peer over loopback HTTP (handlers.fakeapi.server), as test_run_process.py does.
 """
 
 from __future__ import annotations
@@ -30,10 +30,9 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot import texts as T
 from bot.app import build_application, post_init
 from bot.knowledge import load_knowledge
-from bot.peer import BotApiPeer, PeerRequest
-from bot.peer_server import start_peer_server
 from bot.settings import Settings
 from handlers import citizen
+from handlers.fakeapi import BotApiPeer, PeerRequest, start_peer_server
 from handlers.registration import deliver_notices, stop_notices
 from storage import requests as requests_module
 from storage.db import Database

@@ -35,10 +35,10 @@ from bot import texts as T
 from bot.app import build_application
 from bot.identifiers import national_code_problem
 from bot.knowledge import FormField, Knowledge, Registration, check_knowledge, load_knowledge
-from bot.peer import MAX_TEXT_LENGTH, BotApiPeer, PeerRequest, html_to_plain
 from bot.reply import B_CLOSE, B_OPEN, Reply, render_bale, render_html, render_pieces, render_plain
 from bot.search import SearchEngine
 from bot.settings import Settings
+from handlers.fakeapi import MAX_TEXT_LENGTH, BotApiPeer, PeerRequest, html_to_plain
 from storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent

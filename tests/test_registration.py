@@ -40,7 +40,7 @@ from botchat import (
 from bot import forms
 from bot import identifiers as ids
 from bot import texts as T
-from bot.peer import NO_CONTACT_USER, BotApiPeer
+from handlers.fakeapi import NO_CONTACT_USER, BotApiPeer
 from handlers.registration import deliver_notices
 from storage.requests import APPROVED, CONFIRMATION_GRACE_SECONDS, DONE, NEEDS_DOCUMENTS, STATUS_LABELS, UNDER_REVIEW
 from storage.tracking import is_well_formed

@@ -1,6 +1,6 @@
 """`python -m bot run` as an operator starts it: a real process, polling the fake peer over loopback HTTP.
 
-The peer runs in the test's event loop (`bot.peer_server`), so the test plays the citizen directly on it and
+The peer runs in the test's event loop (`handlers.fakeapi.server`), so the test plays the citizen directly on it and
 reads what the bot process sent. SIGTERM must stop the bot cleanly, with every handled update confirmed, so
 a restart neither loses nor repeats an answer.
 """
@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts as T
-from bot.peer import BotApiPeer
-from bot.peer_server import start_peer_server
+from handlers.fakeapi import BotApiPeer, start_peer_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123:ABC"

@@ -31,10 +31,10 @@ from bot import texts as T
 from bot.app import build_application, post_init
 from bot.identifiers import LRM
 from bot.knowledge import load_knowledge
-from bot.peer import BotApiPeer, PeerRequest
 from bot.persian import jalali_date, jalali_datetime, to_persian_digits
 from bot.settings import Settings
 from handlers import registration
+from handlers.fakeapi import BotApiPeer, PeerRequest
 from handlers.registration import prune, stop_notices
 from storage.db import Database
 from storage.masking import mask_personal_data
