@@ -34,6 +34,7 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from handlers.fakeapi import NO_CONTACT_USER, BotApiPeer, PeerRequest, UploadedFile, html_to_plain, start_peer_server
+from tests.support.botchat import polling
 
 TOKEN = "123:ABC"
 USER = 42
@@ -96,16 +97,9 @@ async def running_bot(peer: BotApiPeer, *, http: bool = False) -> AsyncIterator[
     app.add_handler(CallbackQueryHandler(choose))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     try:
-        await app.initialize()
-        await app.start()
-        await app.updater.start_polling(poll_interval=0.01, timeout=dtm.timedelta(seconds=2))
-        try:
+        async with polling(app, poll_interval=0.01, long_poll=dtm.timedelta(seconds=2)):
             yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
     finally:
-        await app.shutdown()
         if runner is not None:
             await runner.cleanup()
 

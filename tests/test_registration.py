@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botchat import (
+
+from bot import forms
+from bot import identifiers as ids
+from bot import texts as T
+from handlers.fakeapi import NO_CONTACT_USER, BotApiPeer
+from handlers.registration import deliver_notices
+from storage.requests import APPROVED, CONFIRMATION_GRACE_SECONDS, DONE, NEEDS_DOCUMENTS, STATUS_LABELS, UNDER_REVIEW
+from storage.tracking import is_well_formed
+from tests.support.botchat import (
     FLOOD_BURST_FOR_TESTS,
     KNOWLEDGE_DIR,
     USER,
@@ -36,14 +44,7 @@ from botchat import (
     running_bot,
     title_line,
 )
-
-from bot import forms
-from bot import identifiers as ids
-from bot import texts as T
-from handlers.fakeapi import NO_CONTACT_USER, BotApiPeer
-from handlers.registration import deliver_notices
-from storage.requests import APPROVED, CONFIRMATION_GRACE_SECONDS, DONE, NEEDS_DOCUMENTS, STATUS_LABELS, UNDER_REVIEW
-from storage.tracking import is_well_formed
+from tests.support.identity import national_code, national_codes
 
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 AR = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -54,23 +55,6 @@ CODE_SHOWN = re.compile(r"کد رهگیری: ([۰-۹]{12})\n")
 
 def fa(n: int | str) -> str:
     return str(n).translate(FA)
-
-
-def national_code(body: str) -> str:
-    """Nine digits and their check digit, by the rule of PLATFORMS.md."""
-    s = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
-    return body + str(s if s < 2 else 11 - s)
-
-
-def national_codes(count: int, seed: int = 1403) -> list[str]:
-    """`count` distinct valid national codes (never ten identical digits)."""
-    rng = random.Random(seed)
-    codes: dict[str, None] = {}
-    while len(codes) < count:
-        code = national_code(f"{rng.randrange(10**9):09d}")
-        if len(set(code)) > 1:
-            codes[code] = None
-    return list(codes)
 
 
 CODES = national_codes(12)
