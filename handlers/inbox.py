@@ -30,7 +30,7 @@ from storage import StorageUnavailable
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
-STORE_RETRY = 1.0  # seconds before fetching again when the inbox could not be written
+STORE_RETRY = 1.0  # seconds before writing done marks again when the inbox could not be written
 
 
 class DurablePoller:
@@ -93,19 +93,23 @@ class DurablePoller:
             self._marked.discard(update.update_id)  # finished: no later commit will ask again
 
     async def flush(self) -> None:
-        """Writes every done mark still in memory (on the way out)."""
-        if self._marking is not None:
-            with contextlib.suppress(Exception):
+        """Writes the done marks still in memory (on the way out): one last try, never a wait for a
+        database that stays locked."""
+        if self._marking is not None and not self._marking.done():
+            self._marking.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._marking
-        await self._mark()
+        await self._mark(retry=False)
 
-    async def _mark(self) -> None:
+    async def _mark(self, retry: bool = True) -> None:
         while self._done:
             batch, self._done = self._done, []
             try:
                 await self.rt.db.inbox.mark_done(self.platform, [u for u, _ in batch])
             except Exception as exc:  # kept for the next try; at worst handled again after a crash
                 log.warning("could not mark %d updates handled: %s", len(batch), exc)
+                if not retry:
+                    return
                 self._done[:0] = [(u, asyncio.get_running_loop().create_future()) for u, _ in batch]
                 await asyncio.sleep(STORE_RETRY)
             finally:
@@ -132,7 +136,7 @@ class DurablePoller:
             except NetworkError as exc:
                 log.warning("getUpdates failed (%s); trying again in %.0f s", exc, backoff)
                 await asyncio.sleep(backoff)
-                backoff = min(MAX_BACKOFF, backoff * 2)
+                backoff = min(MAX_BACKOFF, backoff * 1.5)
                 continue
             backoff = 1.0
             if not updates:
@@ -142,10 +146,11 @@ class DurablePoller:
             payloads = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
             try:
                 new = set(await self.rt.db.inbox.add(self.platform, payloads))
-            except StorageUnavailable as exc:  # not stored: not acknowledged, fetched again
-                log.warning("could not store %d updates (%s); fetching them again", len(updates), exc)
-                await asyncio.sleep(STORE_RETRY)
-                continue
+            except StorageUnavailable as exc:
+                # The database is locked or read-only: the citizen is still answered (at least that the
+                # bot is busy), from memory; only while the database is down is a crash able to lose these.
+                log.warning("could not store %d updates (%s); handling them from memory", len(updates), exc)
+                new = {u.update_id for u in updates}
             self.offset = updates[-1].update_id + 1
             for update in updates:
                 if update.update_id in new:

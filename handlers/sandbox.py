@@ -12,9 +12,9 @@ import sys
 from typing import TextIO
 
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.peer import BotApiPeer, PeerRequest
 from bot.settings import Settings
 from handlers.app import build_application, running
+from handlers.fakeapi import BotApiPeer, PeerRequest
 from storage import Store, open_database
 
 USER_ID = 1001

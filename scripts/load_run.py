@@ -17,9 +17,7 @@ import datetime as dt
 import json
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +27,10 @@ from pathlib import Path
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.support.identity import random_national_code  # noqa: E402
+from tests.support.process import BOT_RUN, bot_process  # noqa: E402
+
 TOKEN = "4242:LOADTEST"
 
 SEARCHES = [
@@ -39,17 +41,6 @@ SEARCHES = [
 FOLLOW_UPS = ["هزینه‌اش چقدره؟", "مدارکش چیه", "چقدر طول میکشه", "سایتش چیه", "مراحلش چیه"]
 CONFIRMED = "ثبت‌نام شما در"  # the start of the confirmation that carries the tracking code
 DEFAULT_FORM_SERVICES = ["13011031101", "13012712105", "business-clusters"]
-
-
-def national_code(rng: random.Random) -> str:
-    """A random national code with a valid check digit and not all digits equal."""
-    while True:
-        d = [rng.randrange(10) for _ in range(9)]
-        s = sum(d[i] * (10 - i) for i in range(9)) % 11
-        check = s if s < 2 else 11 - s
-        code = "".join(map(str, d)) + str(check)
-        if len(set(code)) > 1:
-            return code
 
 
 # ----------------------------------------------------------------------------------------- the server
@@ -193,7 +184,9 @@ async def citizen(server: LoadServer, uid: int, quota: int, rng: random.Random, 
         if not registered and quota - sent >= 7 and rng.random() < 0.35:
             registered = True
             sid = rng.choice(DEFAULT_FORM_SERVICES)
-            answers = ["مریم احمدی", national_code(rng), "0912" + "".join(str(rng.randrange(10)) for _ in range(7)), "تهران"]
+            code = random_national_code(rng)
+            mobile = "0912" + "".join(str(rng.randrange(10)) for _ in range(7))
+            answers = ["مریم احمدی", code, mobile, "تهران"]
             if await step(server.tap(uid, f"r:{sid}")) is None:
                 continue
             for text in answers:
@@ -228,8 +221,8 @@ def _peak_memory_mb(pid: int) -> float:
     return float("nan")
 
 
-async def run(label: str, command: list[str], env: dict, users: int, updates: int, think: tuple[float, float],
-              seed: int, timeout: float) -> dict:
+async def run(label: str, command: list[str], database: Path | None, log_level: str, users: int, updates: int,
+              think: tuple[float, float], seed: int, timeout: float) -> dict:
     server = LoadServer()
     app = web.Application(client_max_size=4 * 1024 * 1024)
     app.router.add_route("*", "/bot{token}/{method}", server.handle)
@@ -238,36 +231,35 @@ async def run(label: str, command: list[str], env: dict, users: int, updates: in
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
-    env = {**os.environ, **env, "BOT_TOKEN": TOKEN, "BOT_API_BASE_URL": f"http://127.0.0.1:{port}"}
     log_path = Path(tempfile.mkstemp(prefix=f"load-{label}-", suffix=".log")[1])
-    with log_path.open("w") as log_file:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-        try:
-            # The bot is up once it answers a first /start.
-            warm = server.send_text(1, "/start")
-            await asyncio.wait_for(warm, 60)
-            server.latencies.clear()
-            rng = random.Random(seed)
-            stats = {"sent": 0, "timeouts": 0, "registrations": 0, "registrants": []}
-            per_user = max(1, updates // users)
-            started = time.perf_counter()
-            await asyncio.gather(*(
-                citizen(server, 10_000 + i, per_user, random.Random(rng.random()), think, timeout, stats)
-                for i in range(users)
-            ))
-            elapsed = time.perf_counter() - started
-            peak = _peak_memory_mb(proc.pid)
-            await asyncio.sleep(2)  # the last answers still on their way
-            # A confirmation may arrive after the citizen's next message under load: look at the whole chat.
-            confirmed = sum(any(CONFIRMED in t for t in server.chat(uid).texts) for uid in stats["registrants"])
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:  # the server keeps answering while the bot shuts down (it confirms the last updates)
-                code = await asyncio.to_thread(proc.wait, 30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                code = -9
-            await runner.cleanup()
+    try:
+        async with bot_process(f"http://127.0.0.1:{port}", database, log_path, token=TOKEN, log_level=log_level,
+                               command=command) as proc:
+            try:
+                # The bot is up once it answers a first /start.
+                warm = server.send_text(1, "/start")
+                await asyncio.wait_for(warm, 60)
+                server.latencies.clear()
+                rng = random.Random(seed)
+                stats = {"sent": 0, "timeouts": 0, "registrations": 0, "registrants": []}
+                per_user = max(1, updates // users)
+                started = time.perf_counter()
+                await asyncio.gather(*(
+                    citizen(server, 10_000 + i, per_user, random.Random(rng.random()), think, timeout, stats)
+                    for i in range(users)
+                ))
+                elapsed = time.perf_counter() - started
+                peak = _peak_memory_mb(proc.pid)
+                await asyncio.sleep(2)  # the last answers still on their way
+                # A confirmation may arrive after the citizen's next message under load: look at the whole chat.
+                confirmed = sum(any(CONFIRMED in t for t in server.chat(uid).texts) for uid in stats["registrants"])
+            finally:
+                try:  # the server keeps answering while the bot shuts down (it confirms the last updates)
+                    code = await proc.terminate(within=30)
+                except TimeoutError:
+                    code = -9
+    finally:
+        await runner.cleanup()
     log_text = log_path.read_text(errors="replace")
     lat = sorted(server.latencies) or [float("nan")]
     return {
@@ -304,11 +296,11 @@ def main() -> int:
     print(f"work folder: {workdir}", file=sys.stderr)
     db_path = workdir / "bot.db"
     profile = ["-m", "cProfile", "-o", str(workdir / "bot.prof")] if os.environ.get("LOAD_PROFILE") else []
-    ours = asyncio.run(run("bot", [sys.executable, *profile, "-m", "bot", "run"],
-                           {"BOT_DATABASE": str(db_path), "BOT_PLATFORM": "telegram", "BOT_LOG_LEVEL": "WARNING"},
-                           args.users, args.updates, tuple(args.think), args.seed, args.timeout))
+    command = [BOT_RUN[0], *profile, *BOT_RUN[1:]]
+    ours = asyncio.run(run("bot", command, db_path, "WARNING", args.users, args.updates, tuple(args.think), args.seed,
+                           args.timeout))
     stored, distinct, integrity = asyncio.run(check_database(db_path))
-    echo = asyncio.run(run("echo", [sys.executable, str(ROOT / "scripts" / "echo_bot.py")], {},
+    echo = asyncio.run(run("echo", [sys.executable, str(ROOT / "scripts" / "echo_bot.py")], None, "WARNING",
                            args.users, args.updates, tuple(args.think), args.seed, args.timeout))
     ratio = ours["rate"] / echo["rate"] if echo["rate"] else float("nan")
 

@@ -1,27 +1,16 @@
-"""Fixtures shared by the test modules. Keep this small: module-specific helpers live in their module."""
+"""Fixtures shared by the test modules. Keep this small: the shared harness lives in tests/support/, and
+module-specific helpers live in their module."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from botchat import FLOOD_BURST_FOR_TESTS, Chat, assert_conversation_was_clean, running_bot
 
-from bot.peer import BotApiPeer
+from handlers.fakeapi import BotApiPeer
 from storage.sqlite import SqliteStore
+from tests.support.botchat import FLOOD_BURST_FOR_TESTS, Chat, assert_conversation_was_clean, running_bot
+from tests.support.clock import FakeClock
 
-
-class FakeClock:
-    """A clock that stands still until a test moves it, so time-dependent code is tested without sleeping."""
-
-    def __init__(self, start: dt.datetime | None = None) -> None:
-        self.now = start or dt.datetime(2025, 3, 20, 8, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
+collect_ignore = ["support"]  # the harness, not tests
 
 
 @pytest.fixture

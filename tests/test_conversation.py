@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 import pytest
 import yaml
-from botchat import ROOT, USER, Chat, data_of, labels, title_line
 
 from bot import answers
 from bot import texts as T
-from bot.peer import MAX_TEXT_LENGTH
 from bot.persian import to_persian_digits
 from bot.reply import Button, Reply, bold
+from handlers.fakeapi import MAX_TEXT_LENGTH
 from handlers.send import send
 from storage import StorageUnavailable
+from tests.support.botchat import ROOT, USER, Chat, data_of, labels, title_line
 
 SERVICES_DIR = ROOT / "knowledge" / "services"
 MAIN_MENU = [

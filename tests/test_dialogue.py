@@ -23,17 +23,13 @@ from bot.search import SearchEngine
 from bot.settings import Settings
 from storage import open_database
 from storage.requests import CONFIRMATION_GRACE_SECONDS
+from tests.support.identity import national_code
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = load_knowledge(ROOT / "knowledge")
 KARA = "13011031101"
 CITIZEN, ADMIN = 501, 502
 CODE_SHOWN = re.compile(r"کد رهگیری: ([۰-۹]{12})")
-
-
-def national_code(body: str) -> str:
-    s = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
-    return body + str(s if s < 2 else 11 - s)
 
 
 class Outbox:

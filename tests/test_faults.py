@@ -3,47 +3,40 @@ that is locked or read-only, and citizens who flood or guess. What must hold is 
 answer still arrives (late rather than never), or they are told to try again; nothing committed is lost;
 one citizen's flood or slowness costs nobody else anything.
 
-In-process tests run the real Application against the fake peer (bot.peer); process tests run
-`python -m bot run` against the peer over loopback HTTP (bot.peer_server), as test_run_process.py does.
+In-process tests run the real Application against the fake peer (handlers.fakeapi); process tests run
+`python -m bot run` against the peer over loopback HTTP (handlers.fakeapi.server), as test_run_process.py does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
-import signal
 import sqlite3
-import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import texts as T
 from bot.dialogue import Dialogue
 from bot.knowledge import load_knowledge
-from bot.peer import BotApiPeer, PeerRequest
-from bot.peer_server import start_peer_server
 from bot.settings import Settings
-from handlers.app import build_application, post_init
-from handlers.notices import deliver_notices, stop_notices
+from handlers.app import build_application
+from handlers.fakeapi import BotApiPeer, PeerRequest, start_peer_server
+from handlers.notices import deliver_notices
 from handlers.send import drain_outbox
-from storage import Store, open_database
+from storage import open_database
 from storage import requests as requests_module
 from storage.sqlite import SqliteStore
 from storage.tracking import new_code
+from tests.support.botchat import KNOWLEDGE_DIR, RunningBot, running_app
+from tests.support.identity import national_code
+from tests.support.process import FIRST_ANSWER_TIMEOUT, TOKEN, bot_process, reply
 
-ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE_DIR = ROOT / "knowledge"
 KNOWLEDGE = load_knowledge(KNOWLEDGE_DIR)
-TOKEN = "123:ABC"
 USER = 6060
 KARA = "ارائه معرفی‌نامه دریافت تسهیلات طرح کارا"
 TVTO = "برگزاری دوره‌های آموزشی مهارتی"
@@ -51,11 +44,6 @@ REGISTER_KARA = "میخوام برای وام کارا ثبت نام کنم"
 LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 CODE_SHOWN = re.compile(r"کد رهگیری(?: همان درخواست)?: \*?([۰-۹]{12})")
-
-
-def national_code(body: str) -> str:
-    s = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
-    return body + str(s if s < 2 else 11 - s)
 
 
 def shown(message: dict[str, Any]) -> str:
@@ -72,94 +60,18 @@ def code_in(message: dict[str, Any]) -> str | None:
 # --------------------------------------------------------------------------------------------------
 
 
-class Bot:
-    """The running Application as a test sees it: which updates were handled (answered, or failed and
-    apologised), what reached the error handler, and the citizens' side through the peer."""
-
-    def __init__(self, peer: BotApiPeer, app: Application, db: Store) -> None:
-        self.peer, self.app, self.db = peer, app, db
-        self.errors: list[BaseException] = []
-        self.handled: set[int] = set()
-        self._changed = asyncio.Event()
-
-    @property
-    def rt(self):
-        return self.app.bot_data["rt"]
-
-    async def _on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if isinstance(update, Update):
-            self.handled.add(update.update_id)
-            self._changed.set()
-
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        self.errors.append(context.error)
-        if isinstance(update, Update):  # after the bot's own error handler (added first) apologised
-            self.handled.add(update.update_id)
-            self._changed.set()
-
-    async def wait(self, *updates: dict[str, Any], timeout: float = 10) -> None:  # noqa: ASYNC109
-        ids = {u["update_id"] for u in updates}
-        async with asyncio.timeout(timeout):
-            while not ids <= self.handled:
-                self._changed.clear()
-                await self._changed.wait()
-
-    async def send(self, user: int, text: str) -> list[dict[str, Any]]:
-        """The citizen writes; returns what the bot sent or edited in the chat while handling it."""
-        before = len(self.peer.outbox(user))
-        await self.wait(self.peer.user_sends(user, text))
-        return self.peer.outbox(user)[before:]
-
-    async def tap(self, user: int, label: str) -> list[dict[str, Any]]:
-        before = len(self.peer.outbox(user))
-        await self.wait(self.peer.user_taps_button(user, label))
-        return self.peer.outbox(user)[before:]
-
-    async def at_summary(self, user: int, code: str) -> None:
-        """The default form of وام کارا, filled in up to its summary."""
-        await self.send(user, REGISTER_KARA)
-        for text in ("مریم احمدی", code, "09121234567", "تهران"):
-            await self.send(user, text)
-        assert shown(self.peer.sent(user)[-1]).startswith(T.FORM_SUMMARY.split("«")[0])
+def running(peer: BotApiPeer, db_path: Path, **options: Any) -> contextlib.AbstractAsyncContextManager[RunningBot]:
+    """The real bot (tests.support.botchat.running_app) as these tests run it: with a token, on the knowledge
+    loaded once, without the notice loop unless `notices=True`."""
+    return running_app(peer, db_path, **{"token": TOKEN, "knowledge": KNOWLEDGE, "notices": False, **options})
 
 
-@contextlib.asynccontextmanager
-async def running(
-    peer: BotApiPeer,
-    db_path: Path,
-    *,
-    db: Store | None = None,
-    notices: bool = False,
-    read_timeout: float = 5.0,
-    updates_read_timeout: float = 5.0,
-    **overrides: Any,
-) -> AsyncIterator[Bot]:
-    """The real Application for the peer's platform, started as serve() starts it, polling the peer; the
-    notice loop only with `notices`. A database passed in is the test's to close."""
-    own = db is None
-    db = db or await open_database(db_path)
-    try:
-        config = Settings(platform=peer.platform, token=TOKEN, database=db_path, knowledge_dir=KNOWLEDGE_DIR,
-                          **overrides)
-        app = build_application(config, db, KNOWLEDGE, request=PeerRequest(peer, read_timeout=read_timeout),
-                                get_updates_request=PeerRequest(peer, read_timeout=updates_read_timeout))
-        bot = Bot(peer, app, db)
-        app.add_handler(TypeHandler(Update, bot._on_update), group=1000)
-        app.add_error_handler(bot._on_error)
-        async with app:
-            if notices:
-                await post_init(app)
-            await app.start()
-            await app.updater.start_polling(poll_interval=0 if peer.platform == "telegram" else 0.01, timeout=1)
-            try:
-                yield bot
-            finally:
-                await app.updater.stop()
-                await app.stop()
-                await stop_notices(app)
-    finally:
-        if own:
-            await db.close()
+async def at_summary(bot: RunningBot, user: int, code: str) -> None:
+    """The default form of وام کارا, filled in up to its summary."""
+    await bot.send(user, REGISTER_KARA)
+    for text in ("مریم احمدی", code, "09121234567", "تهران"):
+        await bot.send(user, text)
+    assert shown(bot.peer.sent(user)[-1]).startswith(T.FORM_SUMMARY.split("«")[0])
 
 
 @pytest.fixture
@@ -273,7 +185,7 @@ async def test_get_updates_answering_502_is_retried_with_growing_pauses_then_rec
         await bot.wait(question, timeout=10)
         recovered = time.monotonic() - started
         calls = len(peer.calls_to("getUpdates")) - calls_before
-    # PTB waits 1 s, 1.5 s, 2.25 s after the failures: three refused calls, the one that brings the message
+    # The poller waits 1 s, 1.5 s, 2.25 s after the failures: three refused calls, the one that brings the message
     # after about 4.75 s and the next long poll, where a loop without pauses would have made thousands.
     assert calls <= 6, calls
     assert 3.5 < recovered < 7, recovered
@@ -314,7 +226,7 @@ async def test_a_confirmation_the_platform_refused_arrives_later_exactly_once_wi
     peer = BotApiPeer("telegram")
     code = national_code("471829301")
     async with running(peer, tmp_path / "bot.db", notices=delivery == "notice loop") as bot:
-        await bot.at_summary(USER, code)
+        await at_summary(bot, USER, code)
         peer.fail_next("sendMessage", 502, times=4)  # the confirmation and its three retries with backoff
         seen_then = await bot.tap(USER, T.FORM_CONFIRM)
         assert [code_in(m) for m in seen_then if code_in(m)] == []  # nothing with a code reached the citizen
@@ -570,66 +482,6 @@ async def test_guessing_tracking_codes_is_slowed_down_and_admin_commands_refuse_
 # --------------------------------------------------------------------------------------------------
 # `python -m bot run` as a process: a platform that goes away, and kill -9 in the middle of a burst
 # --------------------------------------------------------------------------------------------------
-
-FIRST_ANSWER_TIMEOUT = 25  # the process imports PTB and hazm and builds the search index first
-
-
-class BotProcess:
-    """One `python -m bot run` subprocess, its log in a file so a failure can show it."""
-
-    def __init__(self, process: asyncio.subprocess.Process, log: Path) -> None:
-        self.process, self.log = process, log
-
-    def log_text(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
-
-    async def terminate(self, within: float = 8) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return await asyncio.wait_for(self.process.wait(), within)
-        except TimeoutError:
-            pytest.fail(f"the bot did not stop within {within}s of SIGTERM:\n{self.log_tail()}")
-
-    async def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
-
-
-@contextlib.asynccontextmanager
-async def bot_process(base_url: str, database: Path, log: Path, platform: str = "telegram") -> AsyncIterator[BotProcess]:
-    env = {
-        **os.environ,
-        "BOT_TOKEN": TOKEN,
-        "BOT_API_BASE_URL": base_url,
-        "BOT_DATABASE": str(database),
-        "BOT_PLATFORM": platform,
-        "BOT_LOG_LEVEL": "INFO",
-    }
-    env.pop("BOT_KNOWLEDGE_DIR", None)
-    with log.open("a", encoding="utf-8") as out:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=out,
-            stderr=out,
-        )
-    bot = BotProcess(process, log)
-    try:
-        yield bot
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-
-async def reply(peer: BotApiPeer, bot: BotProcess, user: int, timeout: float) -> dict[str, Any]:  # noqa: ASYNC109
-    try:
-        [message] = await peer.wait_for_reply(user, count=1, timeout=timeout)
-    except TimeoutError as error:
-        pytest.fail(f"{error}\n--- bot log ---\n{bot.log_tail()}")
-    return message
-
 
 POLL_FAILED = "getUpdates failed"
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from botchat import KNOWLEDGE_DIR
 
 from bot import forms
 from bot import identifiers as ids
 from bot import texts as T
 from bot.knowledge import FormField, Registration, Service, load_knowledge
 from bot.reply import Reply, render_plain
+from tests.support.botchat import KNOWLEDGE_DIR
+from tests.support.identity import national_code
 
 KNOWLEDGE = load_knowledge(KNOWLEDGE_DIR)
 DEFAULT_FORM_SERVICES = ("13011031101", "13012712105", "business-clusters")
@@ -34,12 +35,6 @@ def service(service_id: str) -> Service:
 def with_fields(*fields: FormField) -> Service:
     """A service whose form asks exactly `fields` (for field types no real service uses yet)."""
     return service("business-clusters").model_copy(update={"registration": Registration(fields=list(fields))})
-
-
-def national_code(body: str) -> str:
-    """Nine digits and the check digit of PLATFORMS.md: s = Σ d[i]·(10−i) mod 11; d9 = s if s < 2 else 11 − s."""
-    s = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
-    return body + str(s if s < 2 else 11 - s)
 
 
 VALID_CODE = national_code("001234567")  # starts with zeros: typed with 8 digits it must still be found

@@ -15,20 +15,15 @@ from bot.identifiers import (
     normalize_mobile,
     normalize_national_code,
 )
+from tests.support.identity import national_code
 
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
-def with_check_digit(first9: str) -> str:
-    """A valid national code for nine digits, computed here independently of the code under test."""
-    s = sum(int(d) * w for d, w in zip(first9, range(10, 1, -1), strict=True)) % 11
-    return first9 + str(s if s < 2 else 11 - s)
-
-
 RNG = random.Random(1404)
-VALID = [with_check_digit("".join(RNG.choice("0123456789") for _ in range(9))) for _ in range(50)]
-VALID += [with_check_digit("001234567"), with_check_digit("000000001"), with_check_digit("987654321")]
+VALID = [national_code("".join(RNG.choice("0123456789") for _ in range(9))) for _ in range(50)]
+VALID += [national_code("001234567"), national_code("000000001"), national_code("987654321")]
 
 
 # -- national code ----------------------------------------------------------------------------------------
@@ -50,7 +45,7 @@ def test_valid_national_codes_in_every_script(code):
 
 
 def test_leading_zeros_may_be_dropped():
-    code = with_check_digit("001234567")
+    code = national_code("001234567")
     assert code.startswith("00")
     assert normalize_national_code(code[2:]) == code  # 8 digits
     assert normalize_national_code(code[1:]) == code  # 9 digits
@@ -144,7 +139,7 @@ def test_mask_mobile():
 
 
 def test_mask_national_code():
-    code = with_check_digit("001234567")
+    code = national_code("001234567")
     masked = mask_national_code(code.translate(PERSIAN))
     assert masked == LRM + code[:3].translate(PERSIAN) + "****" + code[-3:].translate(PERSIAN)
 

@@ -1,7 +1,7 @@
 """The fake Bot API peer behaves like Telegram and Bale where the bot can go wrong.
 
 A plain PTB ``Application`` with a tiny echo bot runs against the peer, in-process (``PeerRequest``) and over
-HTTP on 127.0.0.1 (``bot.peer_server``): what the user types comes back, buttons get answered, and the
+HTTP on 127.0.0.1 (``handlers.fakeapi.server``): what the user types comes back, buttons get answered, and the
 failures the real servers give (429 flood control, "message is not modified", Bale refusing parse_mode)
 reach PTB as the exceptions production code will see.
 """
@@ -33,8 +33,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.peer import NO_CONTACT_USER, BotApiPeer, PeerRequest, UploadedFile, html_to_plain
-from bot.peer_server import start_peer_server
+from handlers.fakeapi import NO_CONTACT_USER, BotApiPeer, PeerRequest, UploadedFile, html_to_plain, start_peer_server
+from tests.support.botchat import polling
 
 TOKEN = "123:ABC"
 USER = 42
@@ -97,16 +97,9 @@ async def running_bot(peer: BotApiPeer, *, http: bool = False) -> AsyncIterator[
     app.add_handler(CallbackQueryHandler(choose))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     try:
-        await app.initialize()
-        await app.start()
-        await app.updater.start_polling(poll_interval=0.01, timeout=dtm.timedelta(seconds=2))
-        try:
+        async with polling(app, poll_interval=0.01, long_poll=dtm.timedelta(seconds=2)):
             yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
     finally:
-        await app.shutdown()
         if runner is not None:
             await runner.cleanup()
 
@@ -521,7 +514,7 @@ async def test_http_shutdown_does_not_wait_for_long_polls() -> None:
 
 async def test_the_standalone_server_prints_its_url() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.peer_server", "--port", "0", "--platform", "bale",
+        sys.executable, "-m", "handlers.fakeapi.server", "--port", "0", "--platform", "bale",
         cwd=ROOT, stdout=subprocess.PIPE,
     )  # fmt: skip
     try:

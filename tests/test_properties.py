@@ -9,7 +9,6 @@ random batch, since each of those is a round trip through PTB.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import random
 import re
@@ -18,8 +17,6 @@ import string
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,19 +24,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import answers, forms
 from bot import texts as T
 from bot.identifiers import national_code_problem
 from bot.knowledge import FormField, Knowledge, Registration, check_knowledge, load_knowledge
-from bot.peer import MAX_TEXT_LENGTH, BotApiPeer, PeerRequest, html_to_plain
 from bot.reply import B_CLOSE, B_OPEN, Reply, render_bale, render_html, render_pieces, render_plain
 from bot.search import SearchEngine
-from bot.settings import Settings
-from handlers.app import build_application
-from storage import open_database
+from handlers.fakeapi import MAX_TEXT_LENGTH, BotApiPeer, html_to_plain
+from tests.support.botchat import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"
@@ -232,59 +225,6 @@ def test_any_answer_to_the_summary_leaves_the_answers_alone(text: str) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-class Observed:
-    """The running bot with what a test needs to see: handled updates and errors that reached the error
-    handler (the bot's own handler still runs and apologises; this one only records)."""
-
-    def __init__(self, peer: BotApiPeer, app: Application) -> None:
-        self.peer, self.app = peer, app
-        self.errors: list[BaseException] = []
-        self.handled: set[int] = set()
-        self.changed = asyncio.Event()
-
-    async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if isinstance(update, Update):
-            self.handled.add(update.update_id)
-            self.changed.set()
-
-    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        self.errors.append(context.error)
-        if isinstance(update, Update):
-            self.handled.add(update.update_id)
-            self.changed.set()
-
-    async def wait(self, updates: list[dict[str, Any]], timeout: float = 20) -> None:  # noqa: ASYNC109
-        ids = {u["update_id"] for u in updates}
-        async with asyncio.timeout(timeout):
-            while not ids <= self.handled:
-                self.changed.clear()
-                await self.changed.wait()
-
-
-@asynccontextmanager
-async def running(peer: BotApiPeer, db_path: Path, **overrides: Any) -> AsyncIterator[Observed]:
-    """The real Application for the peer's platform, polling it, on a fresh database; all closed after."""
-    db = await open_database(db_path)
-    try:
-        config = Settings(platform=peer.platform, token=None, database=db_path, knowledge_dir=KNOWLEDGE_DIR,
-                          **overrides)
-        app = build_application(config, db, knowledge(), request=PeerRequest(peer),
-                                get_updates_request=PeerRequest(peer))
-        bot = Observed(peer, app)
-        app.add_handler(TypeHandler(Update, bot.on_update), group=1000)
-        app.add_error_handler(bot.on_error)
-        async with app:
-            await app.start()
-            await app.updater.start_polling(poll_interval=0 if peer.platform == "telegram" else 0.01, timeout=1)
-            try:
-                yield bot
-            finally:
-                await app.updater.stop()
-                await app.stop()
-    finally:
-        await db.close()
-
-
 NASTY_MESSAGES = [
     "\u200f\u200e\u200b\u200d\ufeff",  # only invisible marks
     "\u202eاراک وام\u202c",
@@ -325,9 +265,9 @@ async def test_nasty_updates_never_crash_the_bot_and_every_private_message_is_an
     rng = random.Random(2025)
     peer = BotApiPeer(platform)
     user = 5150
-    async with running(peer, tmp_path / "bot.db", flood_burst=100_000) as bot:
+    async with running_app(peer, tmp_path / "bot.db", knowledge=knowledge(), notices=False, flood_burst=100_000) as bot:
         menu = peer.user_sends(user, "/start")
-        await bot.wait([menu])
+        await bot.wait(menu, timeout=20)
         menu_id = peer.sent(user)[-1]["message_id"]
 
         # Every private message, one by one: each gets at least one answer, in Persian.
@@ -343,7 +283,7 @@ async def test_nasty_updates_never_crash_the_bot_and_every_private_message_is_an
             before = len(peer.outbox(user))
             update = send()
             sent_ids.append(update.get("message", {}).get("message_id", 0))
-            await bot.wait([update])
+            await bot.wait(update, timeout=20)
             answers_now = [m["plain"] for m in peer.outbox(user)[before:]]
             assert answers_now and all(PERSIAN_LETTER.search(a) for a in answers_now), (update, answers_now)
             assert T.ERROR not in answers_now and T.BUSY not in answers_now
@@ -352,21 +292,21 @@ async def test_nasty_updates_never_crash_the_bot_and_every_private_message_is_an
         channel = [peer.channel_post(-100777, text) for text in ("وام کارا", "/start", "<b>", "\u200f")]
         taps = [peer.user_taps(user, menu_id, data) for data in random_button_data(rng, 40)]
         taps.append(peer.user_taps(user, menu_id, "m:a"))  # a menu the citizen saw long ago
-        await bot.wait([*channel, *taps], timeout=20)
+        await bot.wait(*channel, *taps, timeout=20)
         form = peer.user_sends(user, "میخوام برای وام کارا ثبت نام کنم")
-        await bot.wait([form])
+        await bot.wait(form, timeout=20)
         question = peer.sent(user)[-1]
-        await bot.wait([peer.user_sends(user, "/cancel")])
+        await bot.wait(peer.user_sends(user, "/cancel"), timeout=20)
         cancel = question["reply_markup"]["inline_keyboard"][-1][-1]["callback_data"]
         taps.append(peer.user_taps(user, question["message_id"], cancel))
-        await bot.wait(taps[-1:])
+        await bot.wait(*taps[-1:], timeout=20)
 
         assert bot.errors == []
         assert all(peer.callback_answer(t["callback_query"]["id"]) is not None for t in taps)  # none left spinning
         assert peer.sent(user)[-1]["plain"] == T.STALE_BUTTON  # the old form's button says it is stale
         assert peer.sent(-100777) == []  # channel posts are not answered
         card = peer.user_sends(user, "وام کارا")  # and the bot still serves a plain question
-        await bot.wait([card])
+        await bot.wait(card, timeout=20)
         assert "طرح کارا" in peer.sent(user)[-1]["plain"]
 
 

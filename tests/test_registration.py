@@ -24,7 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botchat import (
+
+from bot import forms
+from bot import identifiers as ids
+from bot import texts as T
+from handlers.fakeapi import NO_CONTACT_USER, BotApiPeer
+from handlers.notices import deliver_notices
+from handlers.send import QUEUE_RETRY, drain_outbox
+from storage.requests import APPROVED, CONFIRMATION_GRACE_SECONDS, DONE, NEEDS_DOCUMENTS, STATUS_LABELS, UNDER_REVIEW
+from storage.tracking import is_well_formed
+from tests.support.botchat import (
     FLOOD_BURST_FOR_TESTS,
     KNOWLEDGE_DIR,
     USER,
@@ -36,14 +45,7 @@ from botchat import (
     running_bot,
     title_line,
 )
-
-from bot import forms
-from bot import identifiers as ids
-from bot import texts as T
-from bot.peer import NO_CONTACT_USER, BotApiPeer
-from handlers.notices import deliver_notices
-from storage.requests import APPROVED, CONFIRMATION_GRACE_SECONDS, DONE, NEEDS_DOCUMENTS, STATUS_LABELS, UNDER_REVIEW
-from storage.tracking import is_well_formed
+from tests.support.identity import national_code, national_codes
 
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 AR = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -54,23 +56,6 @@ CODE_SHOWN = re.compile(r"کد رهگیری: ([۰-۹]{12})\n")
 
 def fa(n: int | str) -> str:
     return str(n).translate(FA)
-
-
-def national_code(body: str) -> str:
-    """Nine digits and their check digit, by the rule of PLATFORMS.md."""
-    s = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
-    return body + str(s if s < 2 else 11 - s)
-
-
-def national_codes(count: int, seed: int = 1403) -> list[str]:
-    """`count` distinct valid national codes (never ten identical digits)."""
-    rng = random.Random(seed)
-    codes: dict[str, None] = {}
-    while len(codes) < count:
-        code = national_code(f"{rng.randrange(10**9):09d}")
-        if len(set(code)) > 1:
-            codes[code] = None
-    return list(codes)
 
 
 CODES = national_codes(12)
@@ -856,40 +841,47 @@ async def test_each_status_change_reaches_the_citizen_once_and_tracking_shows_th
 
 
 async def test_a_notice_that_fails_is_retried_and_one_for_a_citizen_who_blocked_the_bot_is_dropped(
-    quiet_chat: Chat,
+    quiet_chat: Chat, clock
 ) -> None:
     chat = quiet_chat
     code = code_in(await register(chat, CODES[0]))
     await chat.rt.db.requests.set_status(code, UNDER_REVIEW)
     before = len(chat.peer.outbox(USER))
-    chat.peer.fail_next("sendMessage", 502)
-    assert await deliver_notices(chat.app) == 0
-    assert len(chat.peer.outbox(USER)) == before
+    chat.peer.fail_next("sendMessage", 502)  # once: retried at once
     assert await deliver_notices(chat.app) == 1
     assert len(chat.peer.outbox(USER)) == before + 1
+
+    await chat.rt.db.requests.set_status(code, NEEDS_DOCUMENTS)
+    chat.peer.fail_next("sendMessage", 502, times=4)  # again and again: it waits in the outbox
+    assert await deliver_notices(chat.app) == 1
+    assert len(chat.peer.outbox(USER)) == before + 1
+    clock.advance(seconds=QUEUE_RETRY + 1)
+    assert await drain_outbox(chat.rt, chat.app.bot) == 1
+    assert len(chat.peer.outbox(USER)) == before + 2
+    assert STATUS_LABELS[NEEDS_DOCUMENTS] in shown(chat.peer.sent(USER)[-1])
 
     await chat.rt.db.requests.set_status(code, APPROVED)
     chat.peer.block(USER)
     assert await deliver_notices(chat.app) == 1  # given up for good, not retried
     assert await chat.rt.db.requests.undelivered(chat.platform) == []
-    assert len(chat.peer.outbox(USER)) == before + 1
+    assert len(chat.peer.outbox(USER)) == before + 2
 
 
 async def test_a_confirmation_that_could_not_be_sent_is_delivered_later_with_its_code(
     quiet_chat: Chat, clock
 ) -> None:
     chat = quiet_chat
-    chat.errors_expected = True  # the platform refuses the confirmation once
     await at_summary(chat)
-    chat.peer.fail_next("sendMessage", 502)
+    chat.peer.fail_next("sendMessage", 502, times=4)  # the confirmation and its retries
     shown_now = await chat.tap(T.FORM_CONFIRM)
-    assert [shown(m) for m in shown_now] == [T.ERROR]  # the confirmation was refused; the apology was not
+    assert shown_now == []  # nothing yet, and no apology: the confirmation waits in the outbox
     [request] = await chat.rt.db.requests.list()
     assert await draft(chat) is None
 
-    assert await deliver_notices(chat.app) == 0  # not while the bot may still be sending it
+    assert await deliver_notices(chat.app) == 0  # the outbox has it: the notices do not send it again
+    clock.advance(seconds=QUEUE_RETRY + 1)
+    assert await drain_outbox(chat.rt, chat.app.bot) == 1
     clock.advance(seconds=CONFIRMATION_GRACE_SECONDS + 1)
-    assert await deliver_notices(chat.app) == 1
     assert await deliver_notices(chat.app) == 0
     later = chat.peer.sent(USER)[-1]
     assert code_in(later) == request.tracking_code
@@ -897,6 +889,7 @@ async def test_a_confirmation_that_could_not_be_sent_is_delivered_later_with_its
         T.REGISTERED.format(title="ارائه معرفی‌نامه دریافت تسهیلات طرح کارا", code=fa(request.tracking_code),
                             date=REGISTERED_AT)
     )
+    assert [m for m in chat.peer.sent(USER) if CODE_SHOWN.search(shown(m))] == [later]  # once
 
 
 async def test_a_confirmation_held_up_by_flood_control_is_not_sent_twice(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.peer import html_to_plain
 from bot.reply import MAX_MESSAGE, Button, bold, render_bale, render_html, render_pieces, render_plain
+from handlers.fakeapi import html_to_plain
 
 
 def test_html_escapes_every_dynamic_value_and_keeps_bold():

@@ -16,33 +16,28 @@ import os
 import shutil
 import sqlite3
 import sys
-from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jdatetime
 import pytest
-from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import texts as T
 from bot.identifiers import LRM
-from bot.knowledge import load_knowledge
-from bot.peer import BotApiPeer, PeerRequest
 from bot.persian import jalali_date, jalali_datetime, to_persian_digits
-from bot.settings import Settings
 from handlers import notices
-from handlers.app import build_application, post_init
-from handlers.notices import prune, stop_notices
-from storage import Store, open_database
+from handlers.fakeapi import BotApiPeer
+from handlers.notices import prune
+from storage import open_database
 from storage.masking import mask_personal_data
 from storage.requests import MSG_FINAL_STATUS, MSG_NOT_FOUND, MSG_UNKNOWN_STATUS, STATUSES
+from tests.support.botchat import Chat, RunningBot, labels, running_app, title_line
+from tests.support.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
-OBSERVER_GROUP = 1000  # after every handler of the bot, the audit row included
 
 USER, NEIGHBOUR, ADMIN = 5151, 5152, 9001
 KARA_ID = "13011031101"
@@ -68,124 +63,16 @@ Message = dict[str, Any]
 # --------------------------------------------------------------------------------------------------
 
 
-class FakeClock:
-    """Stands still until moved, so retention is tested without waiting months."""
-
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
-
-
-class Person:
-    """One user's private chat with the running bot; each action returns what the bot sent or edited
-    meanwhile, once every handler (the audit row included) has finished with the update."""
-
-    def __init__(self, bot: RunningBot, user_id: int) -> None:
-        self.bot, self.peer, self.user_id = bot, bot.peer, user_id
-
-    async def act(self, action: Callable[[], dict[str, Any]], timeout: float = 10) -> list[Message]:  # noqa: ASYNC109
-        before = len(self.peer.outbox(self.user_id))
-        update = action()
-        await asyncio.wait_for(self.bot.handled[update["update_id"]].wait(), timeout)
-        self.bot.updates_sent[self.user_id] += 1
-        return self.peer.outbox(self.user_id)[before:]
-
-    async def send(self, text: str) -> list[Message]:
-        return await self.act(lambda: self.peer.user_sends(self.user_id, text))
-
-    async def send_without_entity(self, text: str) -> list[Message]:
-        """A command as some Bale clients send it: the text alone, without its bot_command entity."""
-        return await self.act(
-            lambda: self.peer._enqueue("message", self.peer._user_message(self.user_id, None, text=text), self.user_id)
-        )
-
-    async def answer(self, text: str) -> Message:
-        """Sends `text` and returns the one message the bot answers with."""
-        messages = await self.send(text)
-        assert len(messages) == 1, [m["plain"] for m in messages]
-        return messages[0]
-
-    async def tap(self, label: str) -> list[Message]:
-        return await self.act(lambda: self.peer.user_taps_button(self.user_id, label))
-
-    async def share_contact(self, phone: str) -> list[Message]:
-        return await self.act(lambda: self.peer.user_sends_contact(self.user_id, phone))
-
-    async def sticker(self) -> list[Message]:
-        return await self.act(lambda: self.peer.user_sends_sticker(self.user_id))
-
-    def seen(self) -> list[str]:
-        return [m["plain"] for m in self.peer.outbox(self.user_id)]
-
-
-@dataclass
-class RunningBot:
-    peer: BotApiPeer
-    app: Application
-    db: Store
-    database: Path
-    handled: defaultdict[int, asyncio.Event]
-    errors: list[BaseException]
-    updates_sent: defaultdict[int, int]
-
-    @property
-    def rt(self):
-        return self.app.bot_data["rt"]
-
-    def person(self, user_id: int) -> Person:
-        return Person(self, user_id)
-
-
 @contextlib.asynccontextmanager
 async def running_bot(
     tmp_path: Path, *, platform: str = "telegram", clock: FakeClock | None = None, **settings: Any
 ) -> AsyncIterator[RunningBot]:
-    """The real Application polling the fake peer, started as serve() starts it (initialize, post_init,
-    start, polling), with its own database file; stopped and closed on the way out."""
-    peer = BotApiPeer(platform)
-    database = tmp_path / "bot.db"
-    db = await open_database(database, clock=clock)
-    handled: defaultdict[int, asyncio.Event] = defaultdict(asyncio.Event)
-    errors: list[BaseException] = []
-
-    async def observe_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if isinstance(update, Update):
-            handled[update.update_id].set()
-
-    async def observe_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        errors.append(context.error)
-
-    try:
-        config = Settings(**{"platform": platform, "token": None, "database": database, "knowledge_dir": KNOWLEDGE,
-                             "admin_ids": frozenset(), **settings})
-        app = build_application(
-            config, db, load_knowledge(config.knowledge_dir),
-            request=PeerRequest(peer), get_updates_request=PeerRequest(peer, read_timeout=5),
-        )
-        app.add_handler(TypeHandler(Update, observe_update), group=OBSERVER_GROUP)
-        app.add_error_handler(observe_error)
-        bot = RunningBot(peer, app, db, database, handled, errors, defaultdict(int))
-        await app.initialize()
-        try:
-            await post_init(app)  # as serve() does: the status-notice loop starts here
-            await app.start()
-            await app.updater.start_polling(poll_interval=0 if platform == "telegram" else 0.01, timeout=1)
-            try:
-                yield bot
-            finally:
-                await app.updater.stop()
-                await stop_notices(app)
-                await app.stop()
-        finally:
-            await app.shutdown()
-    finally:
-        await db.close()
-    assert errors == [], f"a handler failed: {errors!r}"
+    """The real bot (tests.support.botchat.running_app, with post_init as serve() runs it) on its own
+    database file, with no admin unless the test names one; no handler may fail."""
+    settings.setdefault("admin_ids", frozenset())
+    async with running_app(BotApiPeer(platform), tmp_path / "bot.db", clock=clock, **settings) as bot:
+        yield bot
+    assert bot.errors == [], f"a handler failed: {bot.errors!r}"
 
 
 def knowledge_copy(tmp_path: Path) -> Path:
@@ -202,15 +89,7 @@ def add_alias(knowledge: Path, file: str, alias: str) -> None:
     path.write_text(text.replace("\naliases:\n", f"\naliases:\n  - {alias}\n", 1), encoding="utf-8")
 
 
-def labels(message: Message) -> list[str]:
-    return [label for row in message["buttons"] for label in row]
-
-
-def title_line(message: Message) -> str:
-    return message["plain"].splitlines()[0].strip("*")
-
-
-async def register(person: Person, national_code: str, mobile: str, *, contact: str | None = None) -> str:
+async def register(person: Chat, national_code: str, mobile: str, *, contact: str | None = None) -> str:
     """Registers for وام کارا through the chat (the default form); `contact`, if given, replaces the typed
     mobile from the summary with the share-contact button. Returns the tracking code shown."""
     card = (await person.send("وام کارا"))[-1]
@@ -322,7 +201,7 @@ async def test_admin_commands_answer_anyone_else_like_an_unknown_command(tmp_pat
     knowledge = knowledge_copy(tmp_path)
     async with running_bot(tmp_path, platform=platform, knowledge_dir=knowledge,
                            admin_ids=frozenset({ADMIN})) as bot:
-        citizen, admin = bot.person(USER), bot.person(ADMIN)
+        citizen, admin = bot.citizen(USER), bot.citizen(ADMIN)
         unknown = shown(await citizen.answer("/foo"))
         assert unknown[1] == T.UNKNOWN_COMMAND
 
@@ -347,7 +226,7 @@ async def test_admin_commands_answer_anyone_else_like_an_unknown_command(tmp_pat
 
 async def test_an_admin_command_without_its_entity_still_answers_the_admin(tmp_path: Path) -> None:
     async with running_bot(tmp_path, platform="bale", admin_ids=frozenset({ADMIN})) as bot:
-        citizen, admin = bot.person(USER), bot.person(ADMIN)
+        citizen, admin = bot.citizen(USER), bot.citizen(ADMIN)
         assert [m["plain"] for m in await citizen.send_without_entity("/stats")] == [T.UNKNOWN_COMMAND]
         [stats] = await admin.send_without_entity("/stats")
         assert stats["plain"].strip("*").startswith(T.ADMIN_STATS_TITLE.format(days="۷"))
@@ -360,7 +239,7 @@ async def test_an_admin_command_without_its_entity_still_answers_the_admin(tmp_p
 
 async def test_the_log_holds_every_message_but_no_national_code_or_mobile(tmp_path: Path) -> None:
     async with running_bot(tmp_path) as bot:
-        citizen = bot.person(USER)
+        citizen = bot.citizen(USER)
         assert title_line(await citizen.answer("وام کارا")) == KARA
         documents = await citizen.answer("مدارک لازم برای وام کارا چیه؟")
         assert "مستندات مرتبط با طرح اشتغال" in documents["plain"]
@@ -412,7 +291,7 @@ async def test_the_log_holds_every_message_but_no_national_code_or_mobile(tmp_pa
                          ids=["parentheses", "minus-sign", "many-spaces"])
 async def test_a_mobile_the_form_accepts_is_never_logged_in_full(tmp_path: Path, mobile: str) -> None:
     async with running_bot(tmp_path) as bot:
-        await register(bot.person(USER), NATIONAL_CODE, mobile)
+        await register(bot.citizen(USER), NATIONAL_CODE, mobile)
     assert personal_data_in([tuple(r) for r in message_log(bot.database)], [MOBILE]) == []
 
 
@@ -423,7 +302,7 @@ async def test_a_mobile_the_form_accepts_is_never_logged_in_full(tmp_path: Path,
 
 async def test_unanswered_questions_are_grouped_with_counts_for_the_admin_and_staff(tmp_path: Path) -> None:
     async with running_bot(tmp_path, admin_ids=frozenset({ADMIN})) as bot:
-        citizen, neighbour, admin = bot.person(USER), bot.person(NEIGHBOUR), bot.person(ADMIN)
+        citizen, neighbour, admin = bot.citizen(USER), bot.citizen(NEIGHBOUR), bot.citizen(ADMIN)
         assert (await admin.answer("/unanswered"))["plain"] == T.ADMIN_UNANSWERED_EMPTY
         for person, text in ((citizen, "صدور گذرنامه"), (citizen, "یارانه"), (neighbour, "صدورِ  گذرنامه"),
                              (neighbour, "وام کارا")):
@@ -449,18 +328,18 @@ async def test_unanswered_questions_are_grouped_with_counts_for_the_admin_and_st
 
 async def test_a_question_mark_does_not_make_another_unanswered_question(tmp_path: Path) -> None:
     async with running_bot(tmp_path, admin_ids=frozenset({ADMIN})) as bot:
-        citizen = bot.person(USER)
+        citizen = bot.citizen(USER)
         await citizen.send("صدور گذرنامه")
         await citizen.send("صدور گذرنامه؟")
-        lines = (await bot.person(ADMIN).answer("/unanswered"))["plain"].splitlines()
+        lines = (await bot.citizen(ADMIN).answer("/unanswered"))["plain"].splitlines()
         assert len(lines) == 2 and "— ۲ بار" in lines[1]
 
 
 async def test_an_unanswered_question_is_not_counted_as_asking_about_a_service(tmp_path: Path) -> None:
     async with running_bot(tmp_path, admin_ids=frozenset({ADMIN})) as bot:
-        reply = await bot.person(USER).answer("یارانه")
+        reply = await bot.citizen(USER).answer("یارانه")
         assert reply["plain"].startswith("متأسفانه خدمتی با «یارانه» در فهرست خدمات من پیدا نکردم.")
-        stats = (await bot.person(ADMIN).answer("/stats"))["plain"].splitlines()
+        stats = (await bot.citizen(ADMIN).answer("/stats"))["plain"].splitlines()
         top = stats[stats.index(T.ADMIN_TOP_SERVICES) + 1 : stats.index(T.ADMIN_REQUESTS) - 1]
         assert top == [T.ADMIN_NONE]
 
@@ -474,7 +353,7 @@ async def test_a_broken_reload_keeps_the_old_knowledge_and_names_every_problem(t
     knowledge = knowledge_copy(tmp_path)
     services = knowledge / "services"
     async with running_bot(tmp_path, knowledge_dir=knowledge, admin_ids=frozenset({ADMIN})) as bot:
-        citizen, admin = bot.person(USER), bot.person(ADMIN)
+        citizen, admin = bot.citizen(USER), bot.citizen(ADMIN)
         municipal = services / "municipal-training.yaml"
         clusters = services / "business-clusters.yaml"
         good_municipal, good_clusters = municipal.read_text(encoding="utf-8"), clusters.read_text(encoding="utf-8")
@@ -682,7 +561,7 @@ async def test_staff_export_csv_with_bom_and_masked_numbers(staff_db: dict[str, 
 # --------------------------------------------------------------------------------------------------
 
 
-async def wait_for_text(person: Person, prefix: str, count: int = 1, within: float = 6) -> list[str]:
+async def wait_for_text(person: Chat, prefix: str, count: int = 1, within: float = 6) -> list[str]:
     """Waits until the person has seen `count` messages starting with `prefix`; returns them all."""
     deadline = asyncio.get_running_loop().time() + within
     while True:
@@ -697,7 +576,7 @@ async def test_a_status_change_from_the_command_line_reaches_the_citizen_once(tm
     note = "مدارک شما رسید و در نوبت بررسی است."
     prefix = T.STATUS_CHANGED.split("{code}")[0]
     async with running_bot(tmp_path) as bot:
-        citizen, neighbour = bot.person(USER), bot.person(NEIGHBOUR)
+        citizen, neighbour = bot.citizen(USER), bot.citizen(NEIGHBOUR)
         code = await register(citizen, NATIONAL_CODE, MOBILE)
         other = await register(neighbour, OTHER_NATIONAL_CODE, OTHER_MOBILE)
 
@@ -740,7 +619,7 @@ async def test_a_status_change_from_the_command_line_reaches_the_citizen_once(tm
 async def test_prune_removes_log_entries_and_drafts_older_than_their_retention_only(tmp_path: Path) -> None:
     clock = FakeClock(dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC))
     async with running_bot(tmp_path, clock=clock, log_retention_days=30, admin_ids=frozenset({ADMIN})) as bot:
-        citizen, neighbour = bot.person(USER), bot.person(NEIGHBOUR)
+        citizen, neighbour = bot.citizen(USER), bot.citizen(NEIGHBOUR)
         code = await register(citizen, NATIONAL_CODE, MOBILE)
         await neighbour.send("وام کارا")
         await neighbour.tap(T.BTN_REGISTER)  # and never comes back
@@ -761,7 +640,7 @@ async def test_prune_removes_log_entries_and_drafts_older_than_their_retention_o
         assert await bot.rt.db.drafts.get("telegram", USER) is not None  # a fresh form stays
         assert await bot.rt.db.drafts.get("telegram", NEIGHBOUR) is None  # one untouched for a month goes
 
-        lines = (await bot.person(ADMIN).answer("/unanswered"))["plain"].splitlines()
+        lines = (await bot.citizen(ADMIN).answer("/unanswered"))["plain"].splitlines()
         assert len(lines) == 2 and "«یارانه» — ۱ بار" in lines[1]
 
 

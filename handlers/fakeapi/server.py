@@ -20,7 +20,7 @@ and returns JSON:
   ``GET /_peer/state`` (platform, bot, pending update count), and
   ``GET /_peer/wait_for_reply?chat_id=N&count=1&timeout=5`` (504 when the bot stays silent).
 
-Run standalone with ``python -m bot.peer_server --port 8081 --platform bale``: it prints its base URL on the
+Run standalone with ``python -m handlers.fakeapi.server --port 8081 --platform bale``: it prints its base URL on the
 first line of stdout and serves until interrupted.
 """
 
@@ -36,7 +36,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.peer import BotApiPeer, UploadedFile
+from handlers.fakeapi.peer import BotApiPeer
+from handlers.fakeapi.wire import UploadedFile
 
 PEER_KEY: web.AppKey[BotApiPeer] = web.AppKey("peer", BotApiPeer)
 
@@ -231,7 +232,7 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Runs a peer server until SIGINT or SIGTERM."""
-    parser = argparse.ArgumentParser(prog="python -m bot.peer_server", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m handlers.fakeapi.server", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed on stdout)")
     parser.add_argument("--platform", choices=("telegram", "bale"), default="telegram")
