@@ -30,6 +30,7 @@ from storage import Store, open_database
 log = logging.getLogger(__name__)
 
 LOG_FLUSH_SECONDS = 0.5  # conversation log rows are written in batches this often when serving
+SERVING_PATIENCE = 1.0  # seconds a write waits for another process's lock before the citizen hears "busy"
 
 COMMANDS = (("start", "منوی اصلی"), ("help", "راهنما"), ("cancel", "لغو کار جاری"))
 
@@ -128,7 +129,7 @@ async def running(app: Application, *, poll_interval: float | None = None, poll_
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Long polling until SIGINT/SIGTERM (or `stop`)."""
     knowledge = load_knowledge(settings.knowledge_dir)
-    db = await open_database(settings.database)
+    db = await open_database(settings.database, patience=SERVING_PATIENCE)
     db.log.buffer(LOG_FLUSH_SECONDS)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -86,15 +86,16 @@ def _check_available(url: str | Path) -> Path:
     return path
 
 
-async def open_database(url: str | Path, *, clock: Clock | None = None) -> Store:
+async def open_database(url: str | Path, *, clock: Clock | None = None, patience: float = 5.0) -> Store:
     """Opens (creating it if needed) and migrates the database named by `url`: a plain path or
     ``sqlite:///path`` for SQLite; ``postgresql://...`` raises BackendNotAvailable for now, anything else
     ValueError. Raises StorageUnavailable if the database cannot be opened. `clock` replaces the wall clock
-    (tests)."""
+    (tests). `patience` is how many seconds a write waits for a lock another process holds before it
+    fails with StorageUnavailable: the serving bot keeps it short, so a citizen is told at once."""
     path = _check_available(url)
     from storage.sqlite import SqliteStore
 
-    return await SqliteStore.open(path, clock=clock)
+    return await SqliteStore.open(path, clock=clock, busy_timeout_ms=int(patience * 1000))
 
 
 def database_exists(url: str | Path) -> bool:

@@ -45,7 +45,7 @@ def help_reply() -> Reply:
 async def start(d: Dialogue, turn: Turn, out: Outbox) -> None:
     """Greets the citizen, forgets the service they were looking at and shows the main menu; a form in
     progress is set aside with a button to resume it."""
-    await d.store.chats.set_current_service(d.platform, turn.user_id, None)
+    await d.remember_service(turn.user_id, None)
     await d.send(out, turn.chat_id, main_menu(clean(turn.first_name)))
     paused = await registration.pause(d, turn.user_id)
     if paused is not None:
@@ -59,7 +59,7 @@ async def start(d: Dialogue, turn: Turn, out: Outbox) -> None:
 async def cancel(d: Dialogue, turn: Turn, out: Outbox) -> None:
     """Drops whatever was in progress and says so."""
     state = await d.store.chats.get(d.platform, turn.user_id)
-    await d.store.chats.set_current_service(d.platform, turn.user_id, None)
+    await d.remember_service(turn.user_id, None)
     if await registration.drop(d, turn.user_id):
         text = T.FORM_CANCELLED
     else:
@@ -95,10 +95,10 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
     if service is not None:
         result.answered = True
         if service.id != state.current_service:
-            await d.store.chats.set_current_service(d.platform, user_id, service.id)
+            await d.remember_service(user_id, service.id)
     elif u.decision.kind == "none" and state.current_service is not None:
         # "not found" forgets the service of before: a follow-up must not be answered about it
-        await d.store.chats.set_current_service(d.platform, user_id, None)
+        await d.remember_service(user_id, None)
     await d.send(out, chat_id, reply)
     return result
 
@@ -138,12 +138,12 @@ async def tap(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
         service = knowledge.get(p.arg(0))
         if service is not None:
             reply = dataclasses.replace(answers.service_card(service), replace=True)
-            await d.store.chats.set_current_service(d.platform, user_id, service.id)
+            await d.remember_service(user_id, service.id)
     elif p.action is Action.FACT:
         service = knowledge.get(p.arg(0))
         if service is not None and p.arg(1) in answers.FACT_INTENTS:
             reply = answers.fact(service, p.arg(1))
-            await d.store.chats.set_current_service(d.platform, user_id, service.id)
+            await d.remember_service(user_id, service.id)
     elif p.action is Action.REGISTER:
         service = knowledge.get(p.arg(0))
         if service is not None:

@@ -17,6 +17,7 @@ from bot.dialogue.channel import Outbox, Turn, TurnResult
 from bot.payload import Action, parse
 from bot.reply import Reply, render_plain
 from bot.textnorm import fold
+from storage import StorageUnavailable
 
 if TYPE_CHECKING:
     from bot.knowledge import Knowledge
@@ -51,6 +52,14 @@ class Dialogue:
         """Whether the user is listed in BOT_ADMIN_IDS."""
         return user_id in self.settings.admin_ids
 
+    async def remember_service(self, user_id: int, service_id: str | None) -> None:
+        """Remembers the service the citizen is looking at, for follow-up questions. Best effort: the
+        answer does not depend on it, so a locked database does not keep the citizen from getting it."""
+        try:
+            await self.store.chats.set_current_service(self.platform, user_id, service_id)
+        except StorageUnavailable as exc:
+            log.warning("could not remember the current service: %s", exc)
+
     async def send(self, out: Outbox, chat_id: int, reply: Reply) -> bool:
         """Sends one reply and writes its row in the conversation log (private chats: the chat is the user)."""
         try:
@@ -70,6 +79,9 @@ class Dialogue:
             await self._log_turn(turn, result, (time.perf_counter() - started) * 1000)
 
     async def _answer(self, turn: Turn, out: Outbox) -> TurnResult:
+        state = await self.store.chats.get(self.platform, turn.user_id)
+        if state.data.get(registration.UNSURE):
+            await registration.remind_unsure_confirmation(self, out, turn.chat_id, turn.user_id)
         if turn.edited:  # an edited message is not re-answered; the citizen is asked to send it anew
             await self.send(out, turn.chat_id, Reply(T.EDITED))
             return TurnResult()

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 PAUSED = "__paused"  # a flag among the answers of a form set aside by /start (kept with its state)
 DRAFT_RETENTION_DAYS = 30
+UNSURE = "unsure_confirmation"  # chat data: a tracking code whose confirmation may not have arrived
 
 
 def _state(draft) -> forms.FormState:
@@ -159,7 +160,7 @@ async def _apply(d: Dialogue, out: Outbox, chat_id: int, user_id: int, service: 
     else:
         s = step.state
         await d.store.drafts.save(d.platform, user_id, s.service_id, s.step, s.answers, s.editing)
-    await d.store.chats.set_current_service(d.platform, user_id, service.id)
+    await d.remember_service(user_id, service.id)
     for reply in step.replies:
         await d.send(out, chat_id, reply)
 
@@ -183,11 +184,34 @@ async def _submit(d: Dialogue, out: Outbox, chat_id: int, user_id: int, service:
         return
     d.confirming.add(created.tracking_code)
     try:
-        if await d.send(out, chat_id, confirmation(service, created.tracking_code, created.created_at)):
-            await d.store.requests.mark_confirmed(created.tracking_code)
-        # unconfirmed (timed out): the notice loop sends it again rather than lose the tracking code
+        delivered = await d.send(out, chat_id, confirmation(service, created.tracking_code, created.created_at))
+        # Sent, or refused (then the notice loop sends it later: the code is never lost). When the platform
+        # did not answer in time the message has most likely arrived: it is not sent again, and the code is
+        # shown once more, as a reminder, with the citizen's next message.
+        await d.store.requests.mark_confirmed(created.tracking_code)
+        if not delivered:
+            state = await d.store.chats.get(d.platform, user_id)
+            await d.store.chats.set_data(d.platform, user_id, {**state.data, UNSURE: created.tracking_code})
     finally:
         d.confirming.discard(created.tracking_code)
+
+
+async def remind_unsure_confirmation(d: Dialogue, out: Outbox, chat_id: int, user_id: int) -> None:
+    """Shows the tracking code of a confirmation the platform never confirmed, once."""
+    state = await d.store.chats.get(d.platform, user_id)
+    code = state.data.get(UNSURE)
+    if not code:
+        return
+    await d.store.chats.set_data(d.platform, user_id, {k: v for k, v in state.data.items() if k != UNSURE})
+    request = await d.store.requests.get_for_user(code, d.platform, user_id)
+    if request is None:
+        return
+    service = d.knowledge.get(request.service_id)
+    title = service.title if service else request.service_id
+    await d.send(out, chat_id, Reply(
+        T.CONFIRMATION_REMINDER.format(title=bold(title), code=bold(to_persian_digits(code))),
+        ((Button(T.TRACK_BUTTON, pack(Action.TRACK, code)),),),
+    ))
 
 
 def confirmation(service: Service | None, tracking_code: str, created_at) -> Reply:

@@ -60,16 +60,20 @@ class SqliteChats:
         cached = self._cache.get((platform, user_id))
         if cached is not None and cached.current_service == service_id:
             return
-        async with self._db.write() as conn:
-            await conn.execute(
-                "INSERT INTO chat_state (platform, user_id, current_service, updated_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (platform, user_id) DO UPDATE SET"
-                " current_service = excluded.current_service, updated_at = excluded.updated_at",
-                (platform, user_id, service_id, to_iso(self._db.now())),
-            )
-        self._cache.pop((platform, user_id), None)
-        if cached is not None:
+        if cached is not None:  # the process's own view is right at once, even if the write fails below
             self._remember(ChatState(platform, user_id, service_id, cached.data, self._db.now()))
+        try:
+            async with self._db.write() as conn:
+                await conn.execute(
+                    "INSERT INTO chat_state (platform, user_id, current_service, updated_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (platform, user_id) DO UPDATE SET"
+                    " current_service = excluded.current_service, updated_at = excluded.updated_at",
+                    (platform, user_id, service_id, to_iso(self._db.now())),
+                )
+        except BaseException:
+            if cached is None:
+                self._cache.pop((platform, user_id), None)
+            raise
 
     async def set_data(self, platform: str, user_id: int, data: dict[str, Any]) -> None:
         """Replaces the user's extra data as a whole (read it with get, change it, write it back)."""
