@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -93,8 +94,17 @@ def _staff_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
 
 
+# Commands that open the database (national codes, mobiles, names) or write exports of it: whatever they or
+# SQLite create is for the owner only. import-card is left out on purpose: its drafts are public knowledge
+# files that the bot, maybe another user, must read.
+PRIVATE_COMMANDS = frozenset({"run", "chat", "logs", "requests", "stats", "export"})
+PRIVATE_UMASK = 0o077
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in PRIVATE_COMMANDS:
+        os.umask(PRIVATE_UMASK)
     settings = load_settings(knowledge_dir=getattr(args, "knowledge", None), database=getattr(args, "database", None))
     if args.command == "validate":
         return cmd_validate(settings.knowledge_dir)

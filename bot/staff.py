@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -153,9 +154,8 @@ async def stats(db: Store, knowledge: Knowledge, out: TextIO, days: int) -> int:
 async def export(db: Store, what: str, path: Path, *, personal: bool, progress: TextIO = sys.stderr) -> int:
     """Writes logs or requests as CSV in UTF-8 with a BOM (spreadsheet programs then show Persian), in
     batches, with progress on stderr. Personal numbers in requests are masked unless asked otherwise."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     done = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
+    with _private_file(path) as f:
         w = csv.writer(f)
         if what == "logs":
             w.writerow(["زمان (تهران)", "سکو", "کاربر", "جهت", "متن", "نوع پرسش", "خدمت", "امتیاز", "پاسخ داده شد",
@@ -198,6 +198,22 @@ async def export(db: Store, what: str, path: Path, *, personal: bool, progress: 
                 _progress(progress, done, total)
     print(f"\n✔ {done} ردیف در {path} نوشته شد (UTF-8 با BOM).", file=progress)
     return 0
+
+
+def _private_file(path: Path) -> TextIO:
+    """`path` opened for writing, 0600 (owner only) even if it existed with another mode, in a folder created
+    0700: an export holds what the database holds."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    except BaseException:
+        os.close(fd)
+        raise
+    return open(fd, "w", encoding="utf-8-sig", newline="")  # the caller closes it
 
 
 def _iso_local(value: str | dt.datetime) -> str:

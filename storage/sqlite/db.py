@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
@@ -122,6 +123,38 @@ def load_migrations() -> list[Migration]:
     return found
 
 
+def _make_private_folder(folder: Path) -> None:
+    """Creates `folder` and its missing parents as 0700 (owner only); folders that exist are left alone."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for created in reversed(missing):
+        with suppress(FileExistsError):
+            created.mkdir(mode=0o700)
+            created.chmod(0o700)  # mkdir's mode is cut by the umask; an odd umask could leave it unusable
+
+
+def _create_private_file(path: Path) -> None:
+    """Creates the database file empty and 0600 before SQLite does (SQLite would create it by the umask,
+    usually 0644, readable by every local user, and gives its -wal and -shm files the same mode)."""
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _make_private(path: Path) -> None:
+    """Takes group and other permissions away from the database file and its -wal / -shm companions (a file
+    an older version created 0644, say), whatever the umask was."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with suppress(FileNotFoundError, PermissionError):
+            if file.is_file():
+                current = file.stat().st_mode & 0o777
+                if current & 0o077:
+                    file.chmod(current & 0o700)
+
+
 def _probe(target: str, uri: bool) -> None:
     conn = sqlite3.connect(target, uri=uri)
     try:
@@ -174,12 +207,20 @@ class SqliteStore:
         then raises StorageUnavailable, as it would on a disk remounted read-only. `clock` returns an aware
         datetime and replaces the wall clock in tests. Raises StorageUnavailable if the file cannot be
         opened or migrated.
+
+        The database holds national codes, mobiles and names: folders created here are 0700, the file and
+        its -wal / -shm companions 0600 (owner only), whatever the umask, also when an older version left
+        them readable.
         """
         path = Path(path)
         if read_only:
             target, uri = f"{path.resolve().as_uri()}?mode=ro", True
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                _make_private_folder(path.parent)
+                _create_private_file(path)
+            except OSError as exc:
+                raise StorageUnavailable(f"database unavailable: {exc}") from exc
             target, uri = str(path), False
         try:
             # A file that cannot be opened is found out here, on a short-lived plain connection: when
@@ -195,6 +236,8 @@ class SqliteStore:
         db = cls(conn, str(path), clock or _utc_now)
         try:
             await db._configure(busy_timeout_ms, read_only)
+            if not read_only:
+                await asyncio.to_thread(_make_private, path)  # after WAL mode made the -wal and -shm files
             await db._migrate(list(migrations) if migrations is not None else load_migrations())
         except BaseException as exc:
             await conn.close()
