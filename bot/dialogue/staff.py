@@ -13,6 +13,7 @@ from bot import texts as T
 from bot.knowledge import Knowledge, Problem, check_knowledge
 from bot.persian import jalali_date, jalali_datetime, to_persian_digits
 from bot.reply import Reply, bold
+from bot.sanitize import printable
 from bot.search import SearchEngine
 from storage.requests import STATUS_LABELS
 
@@ -59,7 +60,7 @@ async def unanswered_reply(store: Store, limit: int = UNANSWERED_SHOWN) -> Reply
     lines = [bold(T.ADMIN_UNANSWERED_TITLE)]
     for row in rows:
         lines.append(T.ADMIN_UNANSWERED_ITEM.format(
-            text=row.example or row.normalized, count=to_persian_digits(row.count),
+            text=printable(row.example or row.normalized), count=to_persian_digits(row.count),
             last=jalali_datetime(row.last_seen),
         ))
     return Reply("\n".join(lines))
