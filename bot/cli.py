@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     _staff_args(q)
     q.add_argument("--status", help="submitted, under_review, needs_documents, approved, rejected, done")
     q.add_argument("--service", help="only this service id")
+    q.add_argument("--duplicates", action="store_true",
+                   help="only possible duplicates: the same national code on an open request of another account")
     q.add_argument("--limit", type=int, default=50)
     q = rsub.add_parser("show", help="one request with its answers and history")
     _staff_args(q)
@@ -170,7 +172,7 @@ async def cmd_staff(args: argparse.Namespace, settings) -> int:
         if args.command == "requests":
             if args.action == "list":
                 return await staff.requests_list(db, knowledge, out, status=args.status, service=args.service,
-                                                 limit=args.limit)
+                                                 limit=args.limit, duplicates=args.duplicates)
             if args.action == "show":
                 return await staff.requests_show(db, knowledge, out, args.code)
             return await staff.requests_set_status(db, out, args.code, args.status, args.note, args.actor)

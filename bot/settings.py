@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     knowledge_dir: Path = ROOT / "knowledge"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     log_retention_days: int = Field(default=180, ge=1)
+    # Requests one chat account may register in 24 hours (a national code is no secret: this bounds what
+    # one account can claim).
+    max_requests_per_day: int = Field(default=5, ge=1)
     log_level: str = "INFO"
     # Per-user flood control: a burst of this many updates, then this many per second.
     flood_burst: int = Field(default=30, ge=1)

@@ -24,6 +24,9 @@ from storage import RequestNotFound, Store
 from storage.requests import STATUS_LABELS, STATUSES
 
 EXPORT_BATCH = 500
+DUPLICATE_MARK = "⚠ تکراری؟"
+DUPLICATE_NOTE = ("{mark} همین کد ملی در درخواست باز {code} از حساب دیگری ثبت شده است؛ پیش از رسیدگی روشن کنید"
+                  " کدام درخواست از خود صاحب کد ملی است.")
 
 
 def parse_day(text: str) -> dt.date:
@@ -102,17 +105,19 @@ async def logs(db: Store, out: TextIO, *, user: int | None, since: dt.date | Non
 
 
 async def requests_list(db: Store, knowledge: Knowledge, out: TextIO, *, status: str | None,
-                        service: str | None, limit: int) -> int:
-    """A table of requests, newest first; personal numbers masked."""
+                        service: str | None, limit: int, duplicates: bool = False) -> int:
+    """A table of requests, newest first; personal numbers masked; possible duplicates marked (with
+    `duplicates`, only them)."""
     if status is not None and status not in STATUSES:
         _say(sys.stderr, f"وضعیت «{status}» شناخته نیست؛ یکی از: {', '.join(STATUSES)}")
         return 2
-    rows = await db.requests.list(status=status, service_id=service, limit=limit)
+    rows = await db.requests.list(status=status, service_id=service, limit=limit, duplicates_only=duplicates)
     for r in rows:
         s = knowledge.get(r.service_id)
         code = mask_national_code(r.national_code) if r.national_code else "-"
+        mark = f"  {DUPLICATE_MARK} {r.duplicate_of}" if r.duplicate_of else ""
         _say(out, f"{r.tracking_code}  {_when(r.created_at)}  {r.status_label:<18}  {code:<14}"
-                  f"  {_cut(s.title if s else r.service_id, 45)}")
+                  f"  {_cut(s.title if s else r.service_id, 45)}{mark}")
     if not rows:
         _say(out, "درخواستی پیدا نشد.")
     return 0
@@ -130,6 +135,8 @@ async def requests_show(db: Store, knowledge: Knowledge, out: TextIO, code: str)
     _say(out, f"وضعیت: {r.status_label} ({r.status})")
     _say(out, f"ثبت: {_when(r.created_at)}   آخرین تغییر: {_when(r.updated_at)}")
     _say(out, f"کاربر: {r.platform}:{r.user_id}")
+    if r.duplicate_of:
+        _say(out, DUPLICATE_NOTE.format(mark=DUPLICATE_MARK, code=r.duplicate_of))
     _say(out, "پاسخ‌ها:")
     for key, value in r.data.items():
         _say(out, f"  {key}: {value}")

@@ -52,6 +52,14 @@ class Duplicate(StorageError):
     """A row with the same unique key already exists (a tracking code, say); nothing was saved."""
 
 
+class RequestLimitReached(StorageError):
+    """The chat account already registered its daily number of requests; nothing was stored."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request limit reached: {limit} a day")
+        self.limit = limit
+
+
 class RequestNotFound(StorageError, LookupError):
     """Staff named a tracking code that does not exist; the message is Persian and can be shown as is."""
 
@@ -122,11 +130,20 @@ class RequestsRepo(Protocol):
         national_code: str | None,
         mobile: str | None,
         data: dict[str, Any],
+        *,
+        daily_limit: int | None = None,
     ) -> CreatedRequest:
-        """Registers a request and its 'submitted' event, unless the same person already has one open
-        (same service and national code): then nothing is stored and the answer says `duplicate`.
+        """Registers a request and its 'submitted' event, unless this chat account already has one open of
+        the same service and national code: then nothing is stored and the answer says `duplicate` (with
+        that request's code).
 
-        The check and the insert are one transaction, so two taps on "send" give one code. The
+        An open request of the same service and national code from *another* account does not stop the
+        registration, and the answer does not tell (a national code is no secret: refusing would be an
+        oracle, and a squatter would lock the real citizen out); the new request is stored with
+        `duplicate_of` pointing at the earlier one, for staff to resolve. With `daily_limit`, an account
+        that registered that many requests in the last 24 hours gets RequestLimitReached, nothing stored.
+
+        The checks and the insert are one transaction, so two taps on "send" give one code. The
         'submitted' event stays undelivered until mark_confirmed.
         """
         ...
@@ -168,9 +185,11 @@ class RequestsRepo(Protocol):
         ...
 
     async def list(
-        self, status: str | None = None, service_id: str | None = None, limit: int = 50, offset: int = 0
+        self, status: str | None = None, service_id: str | None = None, limit: int = 50, offset: int = 0,
+        *, duplicates_only: bool = False,
     ) -> list[Request]:
-        """Requests for the staff queue, newest first, optionally of one status and/or service."""
+        """Requests for the staff queue, newest first, optionally of one status and/or service, or only
+        those flagged as possible duplicates of an earlier request."""
         ...
 
     async def count_by_status(self) -> dict[str, int]:

@@ -9,21 +9,33 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import os
+import re
 import stat
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot import cli
+from bot import texts as T
+from bot.dialogue import Dialogue, Turn
 from bot.dialogue.staff import unanswered_reply
-from bot.reply import B_CLOSE, B_OPEN
+from bot.knowledge import load_knowledge
+from bot.payload import Action, pack
+from bot.persian import to_persian_digits
+from bot.reply import B_CLOSE, B_OPEN, Reply, render_plain
+from bot.search import SearchEngine
+from bot.settings import Settings
+from bot.staff import DUPLICATE_MARK
+from storage import open_database
 from storage.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 KARA = "13011031101"
+KARA_TITLE = "ارائه معرفی‌نامه دریافت تسهیلات طرح کارا"
 
 
 def mode(path: Path) -> int:
@@ -229,3 +241,152 @@ async def test_unanswered_questions_reach_the_admin_chat_without_control_or_bidi
             await db.log.add("telegram", 7, 7, "in", text, answered=False, normalized=text)
         reply = await unanswered_reply(db)
     assert sorted({f"U+{ord(ch):04X}" for ch in reply.text if ch in FORBIDDEN - {B_OPEN, B_CLOSE}}) == []
+
+
+# --------------------------------------------------------------------------------------------------
+# A citizen talking to the dialogue (no PTB): for the sections below
+# --------------------------------------------------------------------------------------------------
+
+CITIZEN, SQUATTER, NEIGHBOUR, ADMIN = 501, 666, 502, 9001
+CODE_SHOWN = re.compile(r"کد رهگیری: ([۰-۹]{12})")
+LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
+
+
+def national_code(body: str) -> str:
+    s = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
+    return body + str(s if s < 2 else 11 - s)
+
+
+REAL_CODE = national_code("427130248")
+
+
+class Outbox:
+    """Records what the dialogue sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, Reply]] = []
+
+    async def send(self, chat_id: int, reply: Reply) -> bool:
+        self.sent.append((chat_id, reply))
+        return True
+
+    def texts(self) -> list[str]:
+        return [render_plain(r.text) for _, r in self.sent]
+
+    def data_of(self, label: str) -> str:
+        return next(b.data for _, r in reversed(self.sent) for row in r.buttons for b in row if b.label == label)
+
+
+@functools.cache
+def engine() -> SearchEngine:
+    return SearchEngine(load_knowledge(KNOWLEDGE))
+
+
+@pytest.fixture
+async def dialogue(tmp_path: Path, clock) -> AsyncIterator[Dialogue]:
+    db = await open_database(tmp_path / "bot.db", clock=clock)
+    try:
+        yield Dialogue(Settings(_env_file=None, admin_ids=frozenset({ADMIN})), db, engine())
+    finally:
+        await db.close()
+
+
+async def say(d: Dialogue, text: str, user: int = CITIZEN) -> Outbox:
+    out = Outbox()
+    await d.handle(Turn(user, user, text=text, first_name="مریم"), out)
+    return out
+
+
+async def tap(d: Dialogue, data: str, user: int = CITIZEN) -> Outbox:
+    out = Outbox()
+    await d.handle(Turn(user, user, button=data), out)
+    return out
+
+
+async def register(d: Dialogue, user: int, code: str, name: str = "مریم احمدی", service: str = KARA) -> Outbox:
+    """The default form to its summary, then «تأیید و ارسال»; returns what the confirmation showed."""
+    await tap(d, pack(Action.REGISTER, service), user)
+    for answer in (name, code, "09121234567"):
+        await say(d, answer, user)
+    summary = await say(d, "تهران", user)
+    return await tap(d, summary.data_of(T.FORM_CONFIRM), user)
+
+
+def tracking_code(out: Outbox) -> str:
+    [code] = CODE_SHOWN.findall(out.texts()[0])
+    return code.translate(LATIN)
+
+
+def without_code_and_date(text: str, d_code: str) -> str:
+    return text.replace(to_persian_digits(d_code), "<code>")
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. Anyone can claim anyone's national code
+# --------------------------------------------------------------------------------------------------
+
+
+async def test_another_account_with_the_same_national_code_learns_nothing_and_locks_nobody_out(
+    dialogue: Dialogue,
+) -> None:
+    squatter = await register(dialogue, SQUATTER, REAL_CODE)  # registers first, with someone else's code
+    squatter_code = tracking_code(squatter)
+    real = await register(dialogue, CITIZEN, REAL_CODE)  # the real citizen is not locked out
+    neighbour = await register(dialogue, NEIGHBOUR, national_code("001354241"))  # nobody used this code
+
+    real_code, neighbour_code = tracking_code(real), tracking_code(neighbour)
+    assert len({squatter_code, real_code, neighbour_code}) == 3
+    # The same answer, word for word and button for button, whether the code was used before or not.
+    assert without_code_and_date(real.texts()[0], real_code) == without_code_and_date(neighbour.texts()[0], neighbour_code)
+    assert [len(r.buttons) for _, r in real.sent] == [len(r.buttons) for _, r in neighbour.sent]
+
+    store = dialogue.store
+    assert (await store.requests.get(real_code)).duplicate_of == squatter_code  # flagged for staff
+    assert (await store.requests.get(squatter_code)).duplicate_of is None
+    assert (await store.requests.get(neighbour_code)).duplicate_of is None
+    assert [r.tracking_code for r in await store.requests.list(duplicates_only=True)] == [real_code]
+
+    again = await register(dialogue, CITIZEN, REAL_CODE)  # the same account again while open: its own code
+    assert again.texts()[0] == T.REGISTERED_DUPLICATE.format(title=KARA_TITLE, code=to_persian_digits(real_code))
+    assert await store.requests.count() == 3
+
+
+async def test_requests_per_account_per_day_are_capped(dialogue: Dialogue, clock) -> None:
+    limit = dialogue.settings.max_requests_per_day
+    assert limit == 5
+    codes = [national_code(f"00135424{i}") for i in range(limit + 1)]
+    for code in codes[:limit]:
+        assert CODE_SHOWN.search((await register(dialogue, CITIZEN, code)).texts()[0])
+    refused = await register(dialogue, CITIZEN, codes[limit])
+    assert refused.texts() == [T.REQUEST_LIMIT.format(limit=to_persian_digits(limit))]
+    assert await dialogue.store.requests.count() == limit  # nothing stored
+    assert CODE_SHOWN.search((await register(dialogue, NEIGHBOUR, codes[limit])).texts()[0])  # others are not capped
+    clock.advance(hours=24, seconds=1)
+    summary = await say(dialogue, "تهران", CITIZEN)  # the form was kept: send it the next day
+    assert T.FORM_USE_BUTTONS in summary.texts()
+    assert CODE_SHOWN.search((await tap(dialogue, summary.data_of(T.FORM_CONFIRM))).texts()[0])
+
+
+def test_staff_see_possible_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "bot.db"
+
+    async def seed() -> tuple[str, str, str]:
+        async with await SqliteStore.open(database) as db:
+            first = await db.requests.create(KARA, "telegram", SQUATTER, SQUATTER, REAL_CODE, None, {})
+            second = await db.requests.create(KARA, "telegram", CITIZEN, CITIZEN, REAL_CODE, None, {})
+            other = await db.requests.create(KARA, "telegram", NEIGHBOUR, NEIGHBOUR, national_code("001354241"), None, {})
+            return first.tracking_code, second.tracking_code, other.tracking_code
+
+    first, second, other = asyncio.run(seed())
+    code, listing, err = run_cli(monkeypatch, capsys, database, "requests", "list")
+    assert code == 0, err
+    lines = {line.split()[0]: line for line in listing.splitlines()}
+    assert DUPLICATE_MARK in lines[second] and DUPLICATE_MARK not in lines[first] + lines[other]
+    code, duplicates, err = run_cli(monkeypatch, capsys, database, "requests", "list", "--duplicates")
+    assert code == 0, err
+    assert [line.split()[0] for line in duplicates.splitlines()] == [second]
+    code, shown, err = run_cli(monkeypatch, capsys, database, "requests", "show", second)
+    assert code == 0, err
+    assert first in shown and DUPLICATE_MARK in shown

@@ -14,6 +14,7 @@ from bot.payload import Action, FormOp, Payload, pack
 from bot.persian import jalali_datetime, to_persian_digits
 from bot.questions import FACTS
 from bot.reply import Button, Reply, bold
+from storage import RequestLimitReached
 
 if TYPE_CHECKING:
     from bot.dialogue.core import Dialogue
@@ -166,15 +167,18 @@ async def _apply(d: Dialogue, out: Outbox, chat_id: int, user_id: int, service: 
 
 async def _submit(d: Dialogue, out: Outbox, chat_id: int, user_id: int, service: Service,
                   state: forms.FormState) -> None:
-    """The request and its tracking code, in one transaction; then the draft goes."""
+    """The request and its tracking code, in one transaction; then the draft goes. Over the daily cap
+    nothing is stored and the draft stays, to be sent another day."""
     data = {k: v for k, v in state.answers.items() if "__" not in k}
     national_code, mobile = forms.submitted_identity(service, data)
-    created = await d.store.requests.create(service.id, d.platform, user_id, chat_id, national_code, mobile, data)
+    try:
+        created = await d.store.requests.create(service.id, d.platform, user_id, chat_id, national_code, mobile,
+                                                data, daily_limit=d.settings.max_requests_per_day)
+    except RequestLimitReached as exc:
+        await d.send(out, chat_id, Reply(T.REQUEST_LIMIT.format(limit=to_persian_digits(exc.limit))))
+        return
     await d.store.drafts.delete(d.platform, user_id)
     code = to_persian_digits(created.tracking_code)
-    if created.duplicate and not getattr(created, "own", True):
-        await d.send(out, chat_id, Reply(T.REGISTERED_DUPLICATE_OTHER.format(title=bold(service.title))))
-        return
     if created.duplicate:
         text = T.REGISTERED_DUPLICATE.format(title=bold(service.title), code=bold(code))
         buttons = ((Button(T.TRACK_BUTTON, pack(Action.TRACK, created.tracking_code)),),
