@@ -178,7 +178,7 @@ async def cmd_staff(args: argparse.Namespace, settings) -> int:
             return await staff.requests_set_status(db, out, args.code, args.status, args.note, args.actor)
         if args.command == "stats":
             return await staff.stats(db, knowledge, out, args.days)
-        return await staff.export(db, args.what, args.out, personal=args.with_personal_data)
+        return await staff.export(db, args.what, args.out, personal=args.with_personal_data, knowledge=knowledge)
     finally:
         await db.close()
 

@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.dialogue.staff import stats_reply
+from bot.forms import fields_of
 from bot.identifiers import mask_mobile, mask_national_code
 from bot.knowledge import Knowledge
 from bot.persian import TEHRAN, jalali_datetime, parse_jalali_date, to_latin_digits
 from bot.reply import render_plain
 from bot.sanitize import csv_cell, printable
 from storage import RequestNotFound, Store
+from storage.masking import mask_personal_data
 from storage.requests import STATUS_LABELS, STATUSES
 
 EXPORT_BATCH = 500
@@ -97,7 +99,7 @@ async def logs(db: Store, out: TextIO, *, user: int | None, since: dt.date | Non
             meta.append("بی‌پاسخ")
         if e.handling_ms is not None:
             meta.append(f"{e.handling_ms:.0f}ms")
-        _say(out, f"{_when(e.created_at)}  {e.platform or '-'}:{e.user_id}  {arrow} {_cut(e.text, 70)}"
+        _say(out, f"{_when(e.created_at)}  {e.platform or '-'}:{e.user_id}  {arrow} {_cut(_remask(e.text), 70)}"
              + (f"   [{' '.join(meta)}]" if meta else ""))
     if not entries:
         _say(out, "چیزی پیدا نشد.")
@@ -168,16 +170,18 @@ async def stats(db: Store, knowledge: Knowledge, out: TextIO, days: int) -> int:
     _say(out, "\nپرسش‌های بی‌پاسخ پرتکرار:", newlines=True)
     rows = await db.log.unanswered(limit=10, since=dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
     for row in rows:
-        _say(out, f"  {row.count:>4}  {_cut(row.example or row.normalized, 60)}")
+        _say(out, f"  {row.count:>4}  {_cut(_remask(row.example or row.normalized), 60)}")
     if not rows:
         _say(out, "  —")
     return 0
 
 
-async def export(db: Store, what: str, path: Path, *, personal: bool, progress: TextIO | None = None) -> int:
+async def export(db: Store, what: str, path: Path, *, personal: bool, knowledge: Knowledge | None = None,
+                 progress: TextIO | None = None) -> int:
     """Writes logs or requests as CSV in UTF-8 with a BOM (spreadsheet programs then show Persian), in
-    batches, with progress on stderr. Personal numbers in requests are masked unless asked otherwise. No
-    cell can run as a formula, nor carry control characters (bot.sanitize)."""
+    batches, with progress on stderr. Without `personal`, requests keep national codes and mobiles masked
+    and leave out user ids and every form answer but the non-personal choices (by the service's form in
+    `knowledge`). No cell can run as a formula, nor carry control characters (bot.sanitize)."""
     progress = progress or sys.stderr
     done = 0
     with _private_file(path) as f:
@@ -193,7 +197,7 @@ async def export(db: Store, what: str, path: Path, *, personal: bool, progress: 
                     break
                 for e in rows:
                     answered = None if e.answered is None else int(e.answered)
-                    w.writerow([_iso_local(e.created_at), e.platform, e.user_id, e.direction, e.text,
+                    w.writerow([_iso_local(e.created_at), e.platform, e.user_id, e.direction, _remask(e.text),
                                 e.intent, e.service_id, e.score, answered, e.handling_ms])
                 last_id = rows[-1].id
                 done += len(rows)
@@ -210,19 +214,41 @@ async def export(db: Store, what: str, path: Path, *, personal: bool, progress: 
                 for r in batch:
                     code = r.national_code or ""
                     mobile = r.mobile or ""
+                    user: int | str = r.user_id
+                    data = dict(r.data)
                     if not personal:
                         code = mask_national_code(code) if code else ""
                         mobile = mask_mobile(mobile) if mobile else ""
-                    hidden = {r.national_code, r.mobile} - {None}
-                    data = dict(r.data) if personal else {k: v for k, v in r.data.items() if v not in hidden}
+                        user = ""
+                        data = _non_personal_answers(knowledge, r.service_id, r.data)
                     w.writerow([r.tracking_code, r.service_id, r.status_label, _iso_local(r.created_at),
-                                _iso_local(r.updated_at), r.platform, r.user_id, code, mobile,
+                                _iso_local(r.updated_at), r.platform, user, code, mobile,
                                 json.dumps(data, ensure_ascii=False)])
                 offset += len(batch)
                 done += len(batch)
                 _progress(progress, done, total)
     print(f"\n✔ {done} ردیف در {path} نوشته شد (UTF-8 با BOM).", file=progress)
     return 0
+
+
+# Form answers picked from a fixed list: no one is identified by them. Everything else a form asks (names,
+# birth dates, numbers, free text, a city typed after the province) is personal.
+NON_PERSONAL_FIELD_TYPES = frozenset({"choice", "yes_no", "province"})
+
+
+def _non_personal_answers(knowledge: Knowledge | None, service_id: str, data: dict) -> dict:
+    """The answers of a request that identify no one: those of choice fields of the service's form (none
+    when the service is not in the knowledge any more)."""
+    service = knowledge.get(service_id) if knowledge else None
+    if service is None:
+        return {}
+    kept = {f.name for f in fields_of(service) if f.type in NON_PERSONAL_FIELD_TYPES}
+    return {k: v for k, v in data.items() if k in kept}
+
+
+def _remask(text: str | None) -> str | None:
+    """Log text masked again on the way out (rows an older version logged were masked by narrower rules)."""
+    return mask_personal_data(text) if text else text
 
 
 def _private_file(path: Path) -> TextIO:

@@ -211,6 +211,15 @@ TRACK_BUTTON = "📌 پیگیری این درخواست"
 STATUS_CHANGED = "🔔 وضعیت درخواست {code} در «{title}» تغییر کرد:\n{status}{note}"
 FORM_OWN_CONTACT = "لطفاً شماره همراه خودتان را با دکمه «ارسال شماره همراه من» بفرستید یا آن را تایپ کنید."
 
+# The conversation log: what it keeps instead of a form answer or a reply that shows answers back (staff
+# read these; the answers themselves are personal and stay in the request only)
+LOG_FORM_ANSWER = "[پاسخ فرم: {field}]"
+LOG_FORM_SAVED = "[پاسخ فرم ثبت شد: {field}]"
+LOG_FORM_SUMMARY = "[خلاصه فرم]"
+LOG_FORM_AT_SUMMARY = "خلاصه"
+LOG_FORM_UNKNOWN_FIELD = "?"
+LOG_FORM_EDITED = "[ویرایش] [پاسخ فرم: ?]"
+
 # Admin commands (only for BOT_ADMIN_IDS)
 ADMIN_STATS_TITLE = "📊 آمار {days} روز گذشته"
 ADMIN_STATS_DAY = "• {day}: {incoming} پیام از {users} کاربر (بی‌پاسخ: {unanswered})"

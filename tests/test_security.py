@@ -30,7 +30,9 @@ from bot.search import SearchEngine
 from bot.settings import Settings
 from bot.staff import DUPLICATE_MARK
 from storage import open_database
+from storage.masking import mask_personal_data
 from storage.sqlite import SqliteStore
+from storage.tracking import is_well_formed
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -390,3 +392,143 @@ def test_staff_see_possible_duplicates(
     code, shown, err = run_cli(monkeypatch, capsys, database, "requests", "show", second)
     assert code == 0, err
     assert first in shown and DUPLICATE_MARK in shown
+
+
+# --------------------------------------------------------------------------------------------------
+# 7. Masking gaps
+# --------------------------------------------------------------------------------------------------
+
+MOBILE, CARD, IBAN_DIGITS = "09121234567", "6037991234567890", "060170000000123456789001"
+
+
+def digits_of(text: str) -> str:
+    return "".join(str(int(ch)) for ch in text if ch.isdecimal())
+
+
+def grouped(number: str, sizes: tuple[int, ...], sep: str) -> str:
+    parts, i = [], 0
+    for size in sizes:
+        parts.append(number[i : i + size])
+        i += size
+    if i < len(number):
+        parts.append(number[i:])
+    return sep.join(parts)
+
+
+SEPARATORS = [".", ",", "،", "٬", "/", " / ", "\u200e.\u200e"]
+WRITTEN = [
+    *(grouped(REAL_CODE, (3, 3), sep) for sep in SEPARATORS),
+    *(grouped(MOBILE, (4, 3), sep) for sep in SEPARATORS),
+    *(grouped(CARD, (4, 4, 4), sep) for sep in SEPARATORS),
+    *("IR" + grouped(IBAN_DIGITS, (2, 4, 4, 4, 4, 4), sep) for sep in SEPARATORS),
+    grouped(MOBILE, (4, 3), ".").translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")),
+]
+
+
+@pytest.mark.parametrize("written", WRITTEN)
+def test_numbers_written_with_dots_commas_or_slashes_are_masked(written: str) -> None:
+    masked = mask_personal_data(f"شماره من {written} است")
+    number = digits_of(written)
+    assert number not in digits_of(masked) and number[:6] not in digits_of(masked), masked
+
+
+@pytest.mark.parametrize("email", ["ali.rezaei@gmail.com", "m_ahmadi1365@yahoo.co.uk", "reza+bot@example.ir"])
+def test_email_addresses_are_masked(email: str) -> None:
+    masked = mask_personal_data(f"ایمیلم {email} است")
+    local = email.split("@")[0]
+    assert local not in masked and "@" in masked
+
+
+def test_a_service_id_in_a_button_payload_stays_readable_but_a_mobile_there_does_not() -> None:
+    for payload in ("[دکمه] s:13011031101", "[دکمه] i:13011031101:cost", "[دکمه] r:13012712105"):
+        assert mask_personal_data(payload) == payload
+    for forged in ("[دکمه] s:09121234567", "[دکمه] r:989121234567", f"[دکمه] s:{REAL_CODE}"):
+        assert digits_of(forged)[-11:] not in digits_of(mask_personal_data(forged)), forged
+    assert MOBILE not in digits_of(mask_personal_data(f"[دکمه] i:13011031101:cost {MOBILE}"))
+    tracking = "123456789018"  # our own codes stay readable everywhere
+    assert is_well_formed(tracking) and mask_personal_data(f"کد {tracking}") == f"کد {tracking}"
+
+
+TVTO = "tvto-skill-training"
+TVTO_ANSWERS = ("زهرا کریمی", REAL_CODE, MOBILE, "۱۳۸۰/۰۶/۳۱", "کارشناسی", "فارس، مرودشت", "بله")
+PERSONAL = ("زهرا", "کریمی", "مرودشت")
+PERSONAL_NUMBERS = (REAL_CODE, MOBILE, "13800631")
+
+
+async def fill_tvto(d: Dialogue, user: int = CITIZEN) -> Outbox:
+    """The skill-training form (name, national code, mobile, birth date, education, place, certificate)
+    to its summary."""
+    await tap(d, pack(Action.REGISTER, TVTO), user)
+    out = Outbox()
+    for answer in TVTO_ANSWERS:
+        out = await say(d, answer, user)
+    return out
+
+
+async def log_texts(d: Dialogue) -> list[str]:
+    return [e.text or "" for e in await d.store.log.query(limit=1000)]
+
+
+def leaks(texts: list[str]) -> list[str]:
+    return [t for t in texts if any(w in t for w in PERSONAL) or any(n in digits_of(t) for n in PERSONAL_NUMBERS)]
+
+
+async def test_form_answers_and_their_echoes_are_not_logged(dialogue: Dialogue) -> None:
+    summary = await fill_tvto(dialogue)
+    assert "زهرا کریمی" in summary.texts()[-1]  # the citizen sees their answers...
+    confirmation = await tap(dialogue, summary.data_of(T.FORM_CONFIRM))
+    assert CODE_SHOWN.search(confirmation.texts()[0])
+    texts = await log_texts(dialogue)
+    assert leaks(texts) == []  # ...the log does not keep them
+    assert T.LOG_FORM_ANSWER.format(field="full_name") in texts
+    assert T.LOG_FORM_ANSWER.format(field="birth_date") in texts
+    assert T.LOG_FORM_SUMMARY in texts
+
+
+async def test_answers_of_a_cancelled_form_are_not_logged_either(dialogue: Dialogue) -> None:
+    await tap(dialogue, pack(Action.REGISTER, TVTO))
+    for answer in TVTO_ANSWERS[:4]:
+        await say(dialogue, answer)
+    await dialogue.handle(Turn(CITIZEN, CITIZEN, text="زهرا کریمی", edited=True), Outbox())  # an edited answer
+    await say(dialogue, "انصراف")
+    assert leaks(await log_texts(dialogue)) == []
+
+
+def test_an_export_without_personal_data_leaves_out_names_birth_dates_and_user_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "bot.db"
+
+    async def seed() -> None:
+        async with await SqliteStore.open(database) as db:
+            answers = {"full_name": "زهرا کریمی", "national_code": REAL_CODE, "mobile": MOBILE,
+                       "birth_date": "2001-09-22", "education": "کارشناسی", "location": "فارس، مرودشت",
+                       "has_certificate": True}
+            await db.requests.create(TVTO, "telegram", 4242, 4242, REAL_CODE, MOBILE, answers)
+
+    asyncio.run(seed())
+    out = tmp_path / "requests.csv"
+    code, _, err = run_cli(monkeypatch, capsys, database, "export", "requests", "--out", str(out))
+    assert code == 0, err
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        header, row = list(csv.reader(f))
+    cells = dict(zip(header, row, strict=True))
+    text = "\n".join(row)
+    assert leaks([text]) == [] and "2001" not in text and "4242" not in text
+    assert "کارشناسی" in cells["پاسخ‌ها"] and "has_certificate" in cells["پاسخ‌ها"]  # non-personal choices stay
+    personal = tmp_path / "personal.csv"
+    assert run_cli(monkeypatch, capsys, database, "export", "requests", "--out", str(personal),
+                   "--with-personal-data")[0] == 0
+    assert "زهرا کریمی" in personal.read_text(encoding="utf-8-sig") and "4242" in personal.read_text(encoding="utf-8-sig")
+
+
+async def test_unanswered_questions_in_the_admin_chat_are_masked(tmp_path: Path) -> None:
+    async with await SqliteStore.open(tmp_path / "bot.db") as db:
+        async with db.write() as conn:  # rows an older version wrote, before the masking was widened
+            for text in ("شماره من 0912.123.4567 است", "ایمیلم ali.rezaei@gmail.com است"):
+                await conn.execute(
+                    "INSERT INTO message_log (created_at, platform, user_id, chat_id, direction, text, answered,"
+                    " normalized) VALUES ('2025-03-20T08:00:00.000+00:00', 'telegram', 1, 1, 'in', ?, 0, ?)",
+                    (text, text))
+        reply = render_plain((await unanswered_reply(db)).text)
+    assert MOBILE not in digits_of(reply) and "ali.rezaei" not in reply

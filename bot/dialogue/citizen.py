@@ -73,8 +73,7 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
     text, chat_id, user_id = turn.text or "", turn.chat_id, turn.user_id
     draft = await registration.active_draft(d, user_id)
     if draft is not None:  # the form has its own limits and asks its question again
-        await registration.on_text(d, out, chat_id, user_id, draft, text)
-        return TurnResult()
+        return TurnResult(logged_as=await registration.on_text(d, out, chat_id, user_id, draft, text))
     if len(text) > MAX_TEXT:
         await d.send(out, chat_id, Reply(T.TOO_LONG.format(limit=to_persian_digits(MAX_TEXT))))
         return TurnResult()

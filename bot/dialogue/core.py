@@ -52,9 +52,10 @@ class Dialogue:
         return user_id in self.settings.admin_ids
 
     async def send(self, out: Outbox, chat_id: int, reply: Reply) -> bool:
-        """Sends one reply and writes its row in the conversation log (private chats: the chat is the user)."""
+        """Sends one reply and writes its row in the conversation log (private chats: the chat is the user);
+        a reply that shows the citizen's answers back is logged by its `log_as` only."""
         try:
-            await self.store.log.add(self.platform, chat_id, chat_id, "out", render_plain(reply.text))
+            await self.store.log.add(self.platform, chat_id, chat_id, "out", reply.log_as or render_plain(reply.text))
         except Exception as exc:
             log.warning("could not write the conversation log: %s", exc)
         return await out.send(chat_id, reply)
@@ -106,10 +107,20 @@ class Dialogue:
             if p is not None and p.action in (Action.SERVICE, Action.REGISTER, Action.FACT):
                 kw = {"service_id": p.arg(0)}
         try:
-            await self.store.log.add(self.platform, turn.user_id, turn.chat_id, "in", turn.describe(),
+            text = result.logged_as or await self._form_answer_marker(turn, result) or turn.describe()
+            await self.store.log.add(self.platform, turn.user_id, turn.chat_id, "in", text,
                                      handling_ms=handling_ms, **kw)
         except Exception as exc:
             log.warning("could not write the conversation log: %s", exc)
+
+    async def _form_answer_marker(self, turn: Turn, result: TurnResult) -> str | None:
+        """The log's stand-in for text that may be a form answer although no form step said so: an edited
+        message, or a turn that failed half-way, while a form is open."""
+        if turn.text is None or turn.text.startswith("/") or result.understanding is not None:
+            return None
+        if await registration.active_draft(self, turn.user_id) is None:
+            return None
+        return T.LOG_FORM_EDITED if turn.edited else T.LOG_FORM_ANSWER.format(field=T.LOG_FORM_UNKNOWN_FIELD)
 
     async def command(self, turn: Turn, out: Outbox) -> None:
         """A command, with or without its entity («/start», «/start@bot», «/stats»)."""

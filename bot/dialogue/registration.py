@@ -51,21 +51,24 @@ async def begin(d: Dialogue, out: Outbox, chat_id: int, user_id: int, service: S
     await _apply(d, out, chat_id, user_id, service, forms.start(service))
 
 
-async def on_text(d: Dialogue, out: Outbox, chat_id: int, user_id: int, draft, text: str) -> None:
-    """A typed answer to the current question."""
+async def on_text(d: Dialogue, out: Outbox, chat_id: int, user_id: int, draft, text: str) -> str | None:
+    """A typed answer to the current question. Returns what the conversation log keeps instead of the text
+    (the answer is personal), or None when the text was a question asked in passing."""
     service = d.knowledge.get(draft.service_id)
     if service is None:  # the service left the catalogue since the form was started
         await d.store.drafts.delete(d.platform, user_id)
         await d.send(out, chat_id, Reply(T.STALE_BUTTON))
-        return
+        return T.LOG_FORM_ANSWER.format(field=T.LOG_FORM_UNKNOWN_FIELD)
     state = _state(draft)
     side = _side_question(d, service, state, text)
     if side is not None:  # answered in passing; the question of the form is asked again, nothing stored
         await d.send(out, chat_id, Reply(side + "\n\n" + T.FORM_SIDE_BACK))
         for reply in forms.prompt(service, state):
             await d.send(out, chat_id, reply)
-        return
+        return None
+    field = forms.field_at(service, state) or T.LOG_FORM_AT_SUMMARY
     await _apply(d, out, chat_id, user_id, service, forms.answer(service, state, text))
+    return T.LOG_FORM_ANSWER.format(field=field)
 
 
 def _side_question(d: Dialogue, service: Service, state: forms.FormState, text: str) -> str | None:

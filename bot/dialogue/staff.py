@@ -15,6 +15,7 @@ from bot.persian import jalali_date, jalali_datetime, to_persian_digits
 from bot.reply import Reply, bold
 from bot.sanitize import printable
 from bot.search import SearchEngine
+from storage.masking import mask_personal_data
 from storage.requests import STATUS_LABELS
 
 if TYPE_CHECKING:
@@ -53,14 +54,15 @@ async def stats_reply(store: Store, knowledge: Knowledge, days: int = 7) -> Repl
 
 
 async def unanswered_reply(store: Store, limit: int = UNANSWERED_SHOWN) -> Reply:
-    """The questions the bot could not answer, most frequent first: where aliases or cards are missing."""
+    """The questions the bot could not answer, most frequent first: where aliases or cards are missing.
+    Masked again as shown (rows an older version logged were masked by narrower rules)."""
     rows = await store.log.unanswered(limit=limit)
     if not rows:
         return Reply(T.ADMIN_UNANSWERED_EMPTY)
     lines = [bold(T.ADMIN_UNANSWERED_TITLE)]
     for row in rows:
         lines.append(T.ADMIN_UNANSWERED_ITEM.format(
-            text=printable(row.example or row.normalized), count=to_persian_digits(row.count),
+            text=mask_personal_data(printable(row.example or row.normalized)), count=to_persian_digits(row.count),
             last=jalali_datetime(row.last_seen),
         ))
     return Reply("\n".join(lines))
