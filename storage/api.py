@@ -277,7 +277,9 @@ class LogRepo(Protocol):
 @runtime_checkable
 class LookupsRepo(Protocol):
     """Failed tracking-code look-ups per chat user (``store.lookups``): a user who keeps trying codes that
-    are not theirs is made to wait, longer after each failure."""
+    are not theirs is made to wait, longer after each failure. Only a quiet while forgets the failures, never
+    a successful look-up (an account owning one request would interleave it with guesses); a wall clock set
+    back or ahead must not lengthen a wait past its delay."""
 
     async def check(self, platform: str, user_id: int) -> float:
         """Seconds this user must wait before the next look-up; 0.0 means go ahead."""
@@ -285,10 +287,6 @@ class LookupsRepo(Protocol):
 
     async def record_failure(self, platform: str, user_id: int) -> float:
         """Counts a failed look-up; returns the wait it imposes on the next one."""
-        ...
-
-    async def reset(self, platform: str, user_id: int) -> None:
-        """Forgets the failures, after a successful look-up."""
         ...
 
 

@@ -20,7 +20,7 @@ import pytest
 
 from bot import cli
 from bot import texts as T
-from bot.dialogue import Dialogue, Turn
+from bot.dialogue import Dialogue, Turn, citizen
 from bot.dialogue.staff import unanswered_reply
 from bot.knowledge import load_knowledge
 from bot.payload import Action, pack
@@ -32,7 +32,8 @@ from bot.staff import DUPLICATE_MARK
 from storage import open_database
 from storage.masking import mask_personal_data
 from storage.sqlite import SqliteStore
-from storage.tracking import is_well_formed
+from storage.sqlite.lookups import SqliteLookups
+from storage.tracking import is_well_formed, new_code
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -532,3 +533,63 @@ async def test_unanswered_questions_in_the_admin_chat_are_masked(tmp_path: Path)
                     (text, text))
         reply = render_plain((await unanswered_reply(db)).text)
     assert MOBILE not in digits_of(reply) and "ali.rezaei" not in reply
+
+
+# --------------------------------------------------------------------------------------------------
+# 9. A successful look-up reset the guess limiter / 11. Clock jumps (the limiter)
+# --------------------------------------------------------------------------------------------------
+
+HOUR = 3600
+
+
+async def guesses_in_an_hour(d: Dialogue, clock, own_code: str, *, quiet_after_limit: bool) -> int:
+    """A script that owns one request and guesses other codes for an hour, one try a second, looking its own
+    code up before every guess; it waits whenever told to (or, with `quiet_after_limit`, for the quiet window
+    that forgets failures). Returns how many guesses were really checked."""
+    started, guesses = clock.now, 0
+    while (clock.now - started).total_seconds() < HOUR and guesses <= 50:
+        own = await citizen.track(d, SQUATTER, own_code)
+        assert render_plain(own.text).startswith("📌") or render_plain(own.text).startswith(T.TRACK_WAIT[:20])
+        reply = render_plain((await citizen.track(d, SQUATTER, new_code())).text)
+        if reply == T.TRACK_NOT_FOUND:
+            guesses += 1
+            clock.advance(seconds=1)
+        else:
+            assert reply.startswith(T.TRACK_WAIT.split("{")[0]), reply
+            wait = await d.store.lookups.check(d.platform, SQUATTER)
+            clock.advance(seconds=d.store.lookups.window + 1 if quiet_after_limit else max(wait, 1))
+    return guesses
+
+
+@pytest.mark.parametrize("quiet_after_limit", [False, True], ids=["as-soon-as-allowed", "after-a-quiet-window"])
+async def test_own_successful_lookups_do_not_reset_the_guess_limiter(
+    dialogue: Dialogue, clock, quiet_after_limit: bool
+) -> None:
+    own = await dialogue.store.requests.create(KARA, dialogue.platform, SQUATTER, SQUATTER, None, None, {})
+    assert await guesses_in_an_hour(dialogue, clock, own.tracking_code, quiet_after_limit=quiet_after_limit) <= 42
+
+
+async def test_a_clock_set_back_does_not_lengthen_a_wait(db, clock) -> None:
+    for _ in range(5):
+        await db.lookups.record_failure("telegram", 1)
+    assert await db.lookups.check("telegram", 1) == 30
+    clock.advance(hours=-1)  # the server's clock is corrected backwards
+    assert 0 < await db.lookups.check("telegram", 1) <= 30
+    clock.advance(hours=1, seconds=31)
+    assert await db.lookups.check("telegram", 1) == 0
+
+
+async def test_waits_follow_the_monotonic_clock_within_the_process(db, clock) -> None:
+    elapsed = [0.0]
+    limiter = SqliteLookups(db, monotonic=lambda: elapsed[0])
+    for _ in range(5):
+        await limiter.record_failure("telegram", 1)
+    assert await limiter.check("telegram", 1) == 30
+    clock.advance(days=200)  # the wall clock jumps ahead: the wait is not over, nor the failures forgotten
+    elapsed[0] += 10
+    assert await limiter.check("telegram", 1) == 20
+    clock.advance(hours=-5000)  # ...or far back
+    assert await limiter.check("telegram", 1) == 20
+    elapsed[0] += 20
+    assert await limiter.check("telegram", 1) == 0
+    assert await limiter.record_failure("telegram", 1) == 60  # the sixth failure in a row: no quiet window passed

@@ -39,7 +39,8 @@ import datetime as _dt
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from importlib import resources
@@ -177,10 +178,17 @@ class SqliteStore:
     log: SqliteLog
     lookups: SqliteLookups
 
-    def __init__(self, conn: aiosqlite.Connection, path: str, clock: Clock) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, path: str, clock: Clock, monotonic: Callable[[], float] | None = None
+    ) -> None:
         self._conn = conn
         self.path = path
         self._clock = clock
+        # Seconds on a clock that never jumps, for waits measured within the process (storage.sqlite.lookups).
+        # A test's clock drives both, so moving it moves waits too.
+        self.monotonic: Callable[[], float] = monotonic or (
+            time.monotonic if clock is _utc_now else (lambda: clock().timestamp())
+        )
         self._write_lock = asyncio.Lock()
         self._writer: asyncio.Task[Any] | None = None
         self.requests = SqliteRequests(self)
