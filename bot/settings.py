@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     knowledge_dir: Path = ROOT / "knowledge"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     log_retention_days: int = Field(default=180, ge=1)
+    # Requests done or rejected this long ago lose their personal data (the request itself stays).
+    request_retention_days: int = Field(default=365, ge=1)
     # Requests one chat account may register in 24 hours (a national code is no secret: this bounds what
     # one account can claim).
     max_requests_per_day: int = Field(default=5, ge=1)

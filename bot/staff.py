@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.dialogue.registration import retention
 from bot.dialogue.staff import stats_reply
 from bot.forms import fields_of
 from bot.identifiers import mask_mobile, mask_national_code
@@ -26,6 +27,10 @@ from storage.masking import mask_personal_data
 from storage.requests import STATUS_LABELS, STATUSES
 
 EXPORT_BATCH = 500
+ANONYMIZED_NOTE = "اطلاعات شخصی این درخواست بسته در {when} پاک شد (مدت نگهداری BOT_REQUEST_RETENTION_DAYS)."
+PRUNE_DONE = "✔ نگهداری: {counts}"
+PRUNE_REFUSED = ("⚠ بخشی پاک نشد، چون ساعت سامانه نادرست به نظر می‌رسد (پیام‌های هشدار بالا را ببینید)؛ "
+                 "ساعت را بررسی کنید و اگر درست است با --force دوباره اجرا کنید.")
 DUPLICATE_MARK = "⚠ تکراری؟"
 DUPLICATE_NOTE = ("{mark} همین کد ملی در درخواست باز {code} از حساب دیگری ثبت شده است؛ پیش از رسیدگی روشن کنید"
                   " کدام درخواست از خود صاحب کد ملی است.")
@@ -139,6 +144,8 @@ async def requests_show(db: Store, knowledge: Knowledge, out: TextIO, code: str)
     _say(out, f"کاربر: {r.platform}:{r.user_id}")
     if r.duplicate_of:
         _say(out, DUPLICATE_NOTE.format(mark=DUPLICATE_MARK, code=r.duplicate_of))
+    if r.anonymized_at:
+        _say(out, ANONYMIZED_NOTE.format(when=_when(r.anonymized_at)))
     _say(out, "پاسخ‌ها:")
     for key, value in r.data.items():
         _say(out, f"  {key}: {value}")
@@ -173,6 +180,16 @@ async def stats(db: Store, knowledge: Knowledge, out: TextIO, days: int) -> int:
         _say(out, f"  {row.count:>4}  {_cut(_remask(row.example or row.normalized), 60)}")
     if not rows:
         _say(out, "  —")
+    return 0
+
+
+async def prune(db: Store, settings, out: TextIO, *, force: bool) -> int:
+    """The retention pass, now (bot.dialogue.registration.retention); exit status 1 if a step was refused."""
+    done = await retention(db, settings, force=force)
+    _say(out, PRUNE_DONE.format(counts="، ".join(f"{name}: {'—' if n is None else n}" for name, n in done.items())))
+    if None in done.values():
+        _say(sys.stderr, PRUNE_REFUSED)
+        return 1
     return 0
 
 

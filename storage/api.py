@@ -64,6 +64,11 @@ class RequestNotFound(StorageError, LookupError):
     """Staff named a tracking code that does not exist; the message is Persian and can be shown as is."""
 
 
+class RetentionRefused(StorageError):
+    """A retention prune was refused because the clock looks wrong (see storage/sqlite/retention.py for the
+    rules); nothing was deleted. `force=True` applies the ages to the clock as it is."""
+
+
 class BackendNotAvailable(StorageError, NotImplementedError):
     """The database URL names a backend this build does not have yet."""
 
@@ -85,6 +90,11 @@ class ChatsRepo(Protocol):
 
     async def set_data(self, platform: str, user_id: int, data: dict[str, Any]) -> None:
         """Replaces the user's extra data as a whole (read it with get, change it, write it back)."""
+        ...
+
+    async def prune(self, older_than_days: float, *, force: bool = False) -> int:
+        """Forgets the state of users quiet for that long; returns how many. Refuses (RetentionRefused)
+        when the clock looks wrong, unless `force`."""
         ...
 
 
@@ -112,8 +122,9 @@ class DraftsRepo(Protocol):
         """Drops the user's draft (sent or cancelled); False if there was none."""
         ...
 
-    async def prune(self, older_than_days: float) -> int:
-        """Drops drafts untouched for that long, since they hold personal answers; returns how many."""
+    async def prune(self, older_than_days: float, *, force: bool = False) -> int:
+        """Drops drafts untouched for that long, since they hold personal answers; returns how many.
+        Refuses (RetentionRefused) when the clock looks wrong, unless `force`."""
         ...
 
 
@@ -200,6 +211,13 @@ class RequestsRepo(Protocol):
         """How many requests are stored (for an export's progress)."""
         ...
 
+    async def anonymize_closed(self, older_than_days: float, *, force: bool = False) -> int:
+        """Removes everything that names a person (national code, mobile, answers, the chat account, the
+        notes of its history) from requests done or rejected that long ago; the request itself stays, with
+        its service, status and dates. Returns how many. Refuses (RetentionRefused) when the clock looks
+        wrong, unless `force`."""
+        ...
+
 
 @runtime_checkable
 class LogRepo(Protocol):
@@ -265,8 +283,9 @@ class LogRepo(Protocol):
         """The services citizens asked about most in the last `days` days: (service id, questions)."""
         ...
 
-    async def prune(self, older_than_days: float) -> int:
-        """Deletes entries older than the retention promised to citizens; returns how many."""
+    async def prune(self, older_than_days: float, *, force: bool = False) -> int:
+        """Deletes entries older than the retention promised to citizens; returns how many. Refuses
+        (RetentionRefused) when the clock looks wrong, unless `force`."""
         ...
 
     async def stats_per_day(self, days: int = 30, utc_offset: _dt.timedelta = TEHRAN_OFFSET) -> list[DayStats]:
@@ -287,6 +306,10 @@ class LookupsRepo(Protocol):
 
     async def record_failure(self, platform: str, user_id: int) -> float:
         """Counts a failed look-up; returns the wait it imposes on the next one."""
+        ...
+
+    async def prune(self, older_than_days: float = 1.0) -> int:
+        """Drops the failures of users quiet for that long (long past any wait); returns how many."""
         ...
 
 
@@ -310,6 +333,11 @@ class Store(Protocol):
 
     @property
     def lookups(self) -> LookupsRepo: ...
+
+    async def forget_deleted(self) -> None:
+        """Makes what was deleted or anonymised unrecoverable from the database's files too, as far as the
+        backend can (after a retention pass)."""
+        ...
 
     async def close(self) -> None:
         """Writes buffered log rows, waits for the write in progress, then releases the connection."""

@@ -86,6 +86,8 @@ class Request:
     # The tracking code of an earlier open request of the same service and national code from another chat
     # account: this one may be a duplicate (or the earlier one a squatter's), for staff to resolve.
     duplicate_of: str | None = None
+    # When retention took the personal data out of this closed request (None: it still has them).
+    anonymized_at: _dt.datetime | None = None
 
     @property
     def is_open(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import functools
 import os
 import re
@@ -29,7 +30,7 @@ from bot.reply import B_CLOSE, B_OPEN, Reply, render_plain
 from bot.search import SearchEngine
 from bot.settings import Settings
 from bot.staff import DUPLICATE_MARK
-from storage import open_database
+from storage import RetentionRefused, open_database
 from storage.masking import mask_personal_data
 from storage.sqlite import SqliteStore
 from storage.sqlite.lookups import SqliteLookups
@@ -593,3 +594,101 @@ async def test_waits_follow_the_monotonic_clock_within_the_process(db, clock) ->
     elapsed[0] += 20
     assert await limiter.check("telegram", 1) == 0
     assert await limiter.record_failure("telegram", 1) == 60  # the sixth failure in a row: no quiet window passed
+
+
+# --------------------------------------------------------------------------------------------------
+# 8. Retention / 11. Clock jumps (pruning)
+# --------------------------------------------------------------------------------------------------
+
+
+async def test_closed_requests_lose_their_personal_data_after_the_retention_and_old_state_goes(
+    dialogue: Dialogue, clock
+) -> None:
+    store = dialogue.store
+    answers = {"full_name": "زهرا کریمی", "national_code": REAL_CODE, "mobile": MOBILE}
+    done = await store.requests.create(KARA, "telegram", CITIZEN, CITIZEN, REAL_CODE, MOBILE, answers)
+    await store.requests.set_status(done.tracking_code, "done", note="با زهرا کریمی تماس گرفته شد")
+    still_open = await store.requests.create(KARA, "telegram", NEIGHBOUR, NEIGHBOUR, national_code("001354241"),
+                                             None, {"full_name": "علی رضایی"})
+    await store.chats.set_current_service("telegram", CITIZEN, KARA)
+    await store.lookups.record_failure("telegram", SQUATTER)
+    clock.advance(days=300)
+    recent = await store.requests.create(KARA, "telegram", 77, 77, None, None, {"full_name": "سارا"})
+    await store.requests.set_status(recent.tracking_code, "rejected")
+    clock.advance(days=66)  # the first request was closed 366 days ago, the recent one 66
+    await say(dialogue, "وام کارا", user=NEIGHBOUR)  # the bot is in use: its clock is lived by
+
+    await dialogue.prune()  # the retention pass of the running bot
+
+    old = await store.requests.get(done.tracking_code)
+    assert (old.national_code, old.mobile, old.data, old.user_id, old.chat_id) == (None, None, {}, 0, 0)
+    assert old.status == "done" and old.anonymized_at is not None and old.service_id == KARA
+    assert [e.note for e in old.events] == [None, None]
+    assert await store.requests.get_for_user(done.tracking_code, "telegram", CITIZEN) is None
+    assert (await store.requests.get(still_open.tracking_code)).data == {"full_name": "علی رضایی"}  # open: kept
+    assert (await store.requests.get(recent.tracking_code)).data == {"full_name": "سارا"}  # closed lately: kept
+    assert (await store.chats.get("telegram", CITIZEN)).current_service is None  # a year quiet
+    assert (await store.chats.get("telegram", NEIGHBOUR)).current_service == KARA  # today
+    assert tuple(await store.fetchone("SELECT COUNT(*) FROM lookup_failures")) == (0,)
+    assert await store.pragma("secure_delete") == 1
+
+
+async def seed_live_bot(store, clock, days: int = 100, rows: int = 150) -> None:
+    """A bot in use for `days` days: `rows` log rows spread over them, a draft and a chat yesterday."""
+    for i in range(rows):
+        await store.log.add("telegram", i % 7, i % 7, "in", f"پرسش {i}")
+        clock.advance(hours=days * 24 / rows)
+    await store.drafts.save("telegram", CITIZEN, KARA, 2, {"full_name": "زهرا کریمی"})
+    await store.chats.set_current_service("telegram", CITIZEN, KARA)
+    clock.advance(days=1)
+
+
+async def test_a_clock_jump_ahead_and_a_restart_prune_nothing_live(tmp_path: Path, clock) -> None:
+    async with await SqliteStore.open(tmp_path / "bot.db", clock=clock) as store:
+        await seed_live_bot(store, clock)
+    clock.advance(days=200)  # the server's clock jumps ahead, and the bot restarts
+    async with await SqliteStore.open(tmp_path / "bot.db", clock=clock) as store:
+        d = Dialogue(Settings(_env_file=None), store, engine())
+        await d.prune()
+        assert await store.log.count() == 150
+        assert await store.drafts.get("telegram", CITIZEN) is not None  # the live draft stays
+        assert (await store.chats.get("telegram", CITIZEN)).current_service == KARA
+
+        await say(d, "سلام", user=NEIGHBOUR)  # traffic under the wrong clock: now a mass deletion would be due
+        await d.prune()
+        assert await store.log.count() == 152  # refused: more than 90% of the log at once
+        assert await store.log.prune(180, force=True) == 150  # what `python -m bot prune --force` does
+
+
+async def test_a_clock_set_back_prunes_nothing(tmp_path: Path, clock) -> None:
+    async with await SqliteStore.open(tmp_path / "bot.db", clock=clock) as store:
+        await store.log.add("telegram", 1, 1, "in", "قدیمی")
+        await store.drafts.save("telegram", 1, KARA, 1, {})
+        clock.advance(days=40)
+        await store.log.add("telegram", 1, 1, "in", "تازه")
+        clock.advance(days=-5)  # set back: the newest row is now 5 days "in the future"
+        with pytest.raises(RetentionRefused):
+            await store.log.prune(30)
+        with pytest.raises(RetentionRefused):
+            await store.drafts.prune(30)
+        assert await store.log.count() == 2
+        clock.advance(days=5)
+        assert await store.log.prune(30) == 1
+
+
+def test_staff_can_prune_after_checking_the_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], clock
+) -> None:
+    database = tmp_path / "bot.db"
+
+    async def seed() -> None:  # a bot stopped for half a year: its newest row is 190 days old
+        clock.now = dt.datetime.now(dt.UTC) - dt.timedelta(days=300)
+        async with await SqliteStore.open(database, clock=clock) as store:
+            await seed_live_bot(store, clock, days=90)
+
+    asyncio.run(seed())
+    code, out, _ = run_cli(monkeypatch, capsys, database, "prune")
+    assert code == 0 and "log: 0" in out  # ages are measured from the last row the bot wrote
+    code, out, err = run_cli(monkeypatch, capsys, database, "prune", "--force")
+    assert code == 0, err
+    assert "log: 150" in out and "drafts: 1" in out and "chat_state: 1" in out

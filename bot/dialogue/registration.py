@@ -14,15 +14,18 @@ from bot.payload import Action, FormOp, Payload, pack
 from bot.persian import jalali_datetime, to_persian_digits
 from bot.questions import FACTS
 from bot.reply import Button, Reply, bold
-from storage import RequestLimitReached
+from storage import RequestLimitReached, RetentionRefused
 
 if TYPE_CHECKING:
     from bot.dialogue.core import Dialogue
+    from bot.settings import Settings
+    from storage import Store
 
 log = logging.getLogger(__name__)
 
 PAUSED = "__paused"  # a flag among the answers of a form set aside by /start (kept with its state)
 DRAFT_RETENTION_DAYS = 30
+LOOKUP_RETENTION_DAYS = 1  # failed look-ups: far longer than any wait they impose
 
 
 def _state(draft) -> forms.FormState:
@@ -273,8 +276,34 @@ async def deliver_notices(d: Dialogue, out: Outbox) -> int:
 
 
 async def prune(d: Dialogue) -> None:
-    """Retention: conversation logs older than BOT_LOG_RETENTION_DAYS, drafts untouched for a month."""
-    removed = await d.store.log.prune(d.settings.log_retention_days)
-    drafts = await d.store.drafts.prune(DRAFT_RETENTION_DAYS)
-    if removed or drafts:
-        log.info("retention: %d log entries and %d stale drafts removed", removed, drafts)
+    """The retention pass the running bot makes about once an hour (see retention)."""
+    await retention(d.store, d.settings)
+
+
+async def retention(store: Store, settings: Settings, *, force: bool = False) -> dict[str, int | None]:
+    """Deletes what is kept no longer than promised: conversation logs and chat state older than
+    BOT_LOG_RETENTION_DAYS, drafts untouched for a month, failed look-ups of yesterday; and anonymises
+    requests done or rejected more than BOT_REQUEST_RETENTION_DAYS ago. Returns how many rows each step
+    touched (None: refused).
+
+    A step the storage refuses because the clock looks wrong (a jump ahead would otherwise delete live
+    data; see storage/sqlite/retention.py) is skipped with a warning; `force` (``python -m bot prune
+    --force``, after checking the clock) applies the ages to the clock as it is."""
+    steps = (
+        ("log", lambda: store.log.prune(settings.log_retention_days, force=force)),
+        ("drafts", lambda: store.drafts.prune(DRAFT_RETENTION_DAYS, force=force)),
+        ("chat_state", lambda: store.chats.prune(settings.log_retention_days, force=force)),
+        ("lookups", lambda: store.lookups.prune(LOOKUP_RETENTION_DAYS)),
+        ("requests", lambda: store.requests.anonymize_closed(settings.request_retention_days, force=force)),
+    )
+    done: dict[str, int | None] = {}
+    for name, step in steps:
+        try:
+            done[name] = await step()
+        except RetentionRefused as exc:
+            log.warning("retention of %s refused: %s", name, exc)
+            done[name] = None
+    if any(done.values()):
+        await store.forget_deleted()
+        log.info("retention: %s", ", ".join(f"{n} {name}" for name, n in done.items() if n))
+    return done

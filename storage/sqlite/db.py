@@ -263,6 +263,9 @@ class SqliteStore:
             await self._conn.execute("PRAGMA journal_mode = WAL")
             await self._conn.execute("PRAGMA synchronous = NORMAL")
         await self._conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows (pruned logs, anonymised requests) are overwritten with zeros, not left in free pages
+        # for anyone with the file to read back.
+        await self._conn.execute("PRAGMA secure_delete = ON")
 
     async def _migrate(self, migrations: list[Migration]) -> None:
         latest = migrations[-1].version if migrations else 0
@@ -282,6 +285,14 @@ class SqliteStore:
                     continue
                 await conn.executescript(migration.sql)
                 await conn.execute(f"PRAGMA user_version = {migration.version}")
+
+    async def forget_deleted(self) -> None:
+        """After a retention pass: copies the zeroed pages (secure_delete) into the database file and
+        empties the -wal file, which still holds the pages as they were before the deletion. Best effort: a
+        reader holding an old snapshot keeps the -wal until the next pass."""
+        async with self._write_lock:
+            with suppress(sqlite3.Error):
+                await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def close(self) -> None:
         """Writes buffered log rows, waits for the write in progress, then closes the connection and stops

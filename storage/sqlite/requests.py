@@ -15,7 +15,8 @@ from storage import requests as rules
 from storage import tracking
 from storage.api import RequestLimitReached, RequestNotFound
 from storage.records import CreatedRequest, Request, RequestEvent, StatusNotice
-from storage.requests import MSG_NOT_FOUND, OPEN_STATUSES, STATUSES, SUBMITTED, check_transition
+from storage.requests import DONE, MSG_NOT_FOUND, OPEN_STATUSES, REJECTED, STATUSES, SUBMITTED, check_transition
+from storage.sqlite import retention
 from storage.sqlite._common import dumps, from_iso, loads, to_iso
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ def _request(row: sqlite3.Row, events: tuple[RequestEvent, ...] = ()) -> Request
         updated_at=from_iso(row["updated_at"]),  # type: ignore[arg-type]
         events=events,
         duplicate_of=row["duplicate_of_code"],
+        anonymized_at=from_iso(row["anonymized_at"]),
     )
 
 
@@ -277,6 +279,36 @@ class SqliteRequests:
         """How many requests are stored."""
         row = await self._db.fetchone("SELECT COUNT(*) FROM requests")
         return int(row[0]) if row else 0
+
+    async def anonymize_closed(self, older_than_days: float, *, force: bool = False) -> int:
+        """Takes what names a person out of requests done or rejected that long ago (by their last status
+        change): national code, mobile, answers, the chat account (user and chat id become 0, so the
+        request is nobody's to track) and the notes of their history. Returns how many. Raises
+        RetentionRefused when the clock looks wrong (storage/sqlite/retention.py), unless `force`."""
+        closed = f"status IN ('{DONE}', '{REJECTED}') AND anonymized_at IS NULL"
+        async with self._db.write() as conn:
+            cutoff = await retention.cutoff(self._db, conn, older_than_days, force=force)
+            await retention.check_share(conn, "requests", f"({closed} AND updated_at < ?)", (cutoff,),
+                                        scope="anonymized_at IS NULL", force=force, what="anonymise")
+            stamp = to_iso(self._db.now())
+            ids = [row[0] for row in await conn.execute_fetchall(
+                f"SELECT id FROM requests WHERE {closed} AND updated_at < ?", (cutoff,)
+            )]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                await conn.execute(
+                    "UPDATE requests SET national_code = NULL, mobile = NULL, data = '{}', user_id = 0,"
+                    f" chat_id = 0, anonymized_at = ? WHERE id IN ({marks})",
+                    (stamp, *chunk),
+                )
+                # Notes may name the citizen; an event not delivered by now never will be (nobody to tell).
+                await conn.execute(
+                    "UPDATE request_events SET note = NULL, notified_at = COALESCE(notified_at, ?)"
+                    f" WHERE request_id IN ({marks})",
+                    (stamp, *chunk),
+                )
+        return len(ids)
 
     async def _with_events(self, row: sqlite3.Row) -> Request:
         events = await self._db.fetchall(

@@ -8,3 +8,10 @@ ALTER TABLE requests ADD COLUMN duplicate_of INTEGER REFERENCES requests (id);
 CREATE INDEX requests_duplicates ON requests (duplicate_of) WHERE duplicate_of IS NOT NULL;
 -- The per-account daily cap (BOT_MAX_REQUESTS_PER_DAY) counts an account's requests of the last day.
 CREATE INDEX requests_account_created ON requests (platform, user_id, created_at);
+
+-- Retention of closed requests (BOT_REQUEST_RETENTION_DAYS after they were closed): the request stays, for
+-- statistics and for staff who search by tracking code, without anything that names a person.
+ALTER TABLE requests ADD COLUMN anonymized_at TEXT;
+CREATE INDEX requests_closed_updated ON requests (status, updated_at) WHERE anonymized_at IS NULL;
+CREATE INDEX chat_state_updated ON chat_state (updated_at);
+CREATE INDEX drafts_updated ON drafts (updated_at);
