@@ -23,7 +23,7 @@ from bot import cli
 from bot import texts as T
 from bot.dialogue import Dialogue, Turn, citizen
 from bot.dialogue.staff import unanswered_reply
-from bot.knowledge import load_knowledge
+from bot.knowledge import KNOWLEDGE_FILE_TOO_BIG, KnowledgeError, load_knowledge
 from bot.payload import Action, pack
 from bot.persian import to_persian_digits
 from bot.reply import B_CLOSE, B_OPEN, Reply, render_plain
@@ -692,3 +692,59 @@ def test_staff_can_prune_after_checking_the_clock(
     code, out, err = run_cli(monkeypatch, capsys, database, "prune", "--force")
     assert code == 0, err
     assert "log: 150" in out and "drafts: 1" in out and "chat_state: 1" in out
+
+
+# --------------------------------------------------------------------------------------------------
+# 12. Hostile knowledge files: nesting, file size, value size
+# --------------------------------------------------------------------------------------------------
+
+MINIMAL = "id: hostile\ntitle: خدمت آزمایشی\nprovider: دستگاه آزمایشی\n"
+
+
+def knowledge_with(tmp_path: Path, files: dict[str, str], lexicon: str | None = None) -> Path:
+    root = tmp_path / "knowledge"
+    (root / "services").mkdir(parents=True)
+    (root / "services" / "ok.yaml").write_text(MINIMAL.replace("hostile", "ok"), encoding="utf-8")
+    for name, text in files.items():
+        (root / "services" / name).write_text(text, encoding="utf-8")
+    if lexicon is not None:
+        (root / "lexicon.yaml").write_text(lexicon, encoding="utf-8")
+    return root
+
+
+def validate(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    capsys.readouterr()
+    code = cli.main(["validate", "--knowledge", str(root)])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out.splitlines()
+
+
+@pytest.mark.parametrize("nesting", ["flow", "block"])
+def test_deeply_nested_yaml_is_a_problem_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      nesting: str) -> None:
+    deep = "[" * 1000 + "]" * 1000 if nesting == "flow" else "\n" + "".join(" " * i + "- \n" for i in range(1, 1001))
+    root = knowledge_with(tmp_path, {"deep.yaml": MINIMAL + f"faq: {deep}\n"}, lexicon=f"stopwords: {'[' * 1000}{']' * 1000}\n")
+    code, lines = validate(root, capsys)
+    assert code == 1
+    deep_file, lexicon = str(root / "services" / "deep.yaml"), str(root / "lexicon.yaml")
+    assert any(line.startswith(f"{deep_file}: (file): ") and "تودرتو" in line for line in lines), lines
+    assert any(line.startswith(f"{lexicon}: (file): ") and "تودرتو" in line for line in lines), lines
+    with pytest.raises(KnowledgeError):  # start-up is refused with the same list, not a RecursionError
+        load_knowledge(root)
+
+
+def test_an_oversized_knowledge_file_or_value_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    padding = "# " + "ا" * 100 + "\n"
+    big = MINIMAL.replace("hostile", "big") + padding * (1_100_000 // len(padding.encode()) + 1)
+    long_value = MINIMAL.replace("hostile", "long") + f"description: {'ب' * 25_000}\ndocuments:\n  - {'پ' * 20_001}\n"
+    root = knowledge_with(tmp_path, {"big.yaml": big, "long.yaml": long_value})
+    assert (root / "services" / "big.yaml").stat().st_size > 1_000_000
+    code, lines = validate(root, capsys)
+    assert code == 1
+    big_file, long_file = str(root / "services" / "big.yaml"), str(root / "services" / "long.yaml")
+    size_kb = -(-(root / "services" / "big.yaml").stat().st_size // 1000)
+    assert [line for line in lines if line.startswith(big_file)] == [
+        f"{big_file}: (file): {KNOWLEDGE_FILE_TOO_BIG.format(size=size_kb, limit=1_000)}"]
+    assert sorted(line.split(": ")[1] for line in lines if line.startswith(long_file)) == ["description", "documents[0]"]
+    assert all("20,000" in line for line in lines if line.startswith(long_file))
