@@ -13,7 +13,9 @@ import datetime as dt
 import functools
 import os
 import re
+import shutil
 import stat
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,6 +24,7 @@ import pytest
 from bot import cli
 from bot import texts as T
 from bot.dialogue import Dialogue, Turn, citizen
+from bot.dialogue import staff as staff_dialogue
 from bot.dialogue.staff import unanswered_reply
 from bot.knowledge import KNOWLEDGE_FILE_TOO_BIG, KnowledgeError, load_knowledge
 from bot.payload import Action, pack
@@ -748,3 +751,34 @@ def test_an_oversized_knowledge_file_or_value_is_refused(tmp_path: Path, capsys:
         f"{big_file}: (file): {KNOWLEDGE_FILE_TOO_BIG.format(size=size_kb, limit=1_000)}"]
     assert sorted(line.split(": ")[1] for line in lines if line.startswith(long_file)) == ["description", "documents[0]"]
     assert all("20,000" in line for line in lines if line.startswith(long_file))
+
+
+# --------------------------------------------------------------------------------------------------
+# 13. Two admins reloading at once
+# --------------------------------------------------------------------------------------------------
+
+
+async def test_the_newest_reload_wins_even_when_an_older_one_finishes_last(
+    dialogue: Dialogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older, newer = tmp_path / "older", tmp_path / "newer"
+    shutil.copytree(KNOWLEDGE, older)
+    shutil.copytree(KNOWLEDGE, newer)
+    entered, release = threading.Event(), threading.Event()
+    real_check = staff_dialogue.check_knowledge
+
+    def slow_for_the_older(directory: Path):
+        if Path(directory) == older:
+            entered.set()
+            release.wait(10)
+        return real_check(directory)
+
+    monkeypatch.setattr(staff_dialogue, "check_knowledge", slow_for_the_older)
+    first = asyncio.create_task(staff_dialogue.reload_knowledge(dialogue, older))
+    await asyncio.to_thread(entered.wait, 10)  # the first admin's reload is reading the files...
+    second = await staff_dialogue.reload_knowledge(dialogue, newer)  # ...when a second admin reloads
+    assert render_plain(second.text).startswith("✅")
+    release.set()
+    first_reply = await first
+    assert dialogue.knowledge.source == newer  # the newest reload's knowledge is served
+    assert render_plain(first_reply.text) == T.ADMIN_RELOAD_SUPERSEDED

@@ -42,6 +42,8 @@ class Dialogue:
         self.platform: str = settings.platform
         # Tracking codes whose confirmation a turn is sending right now (the notice loop leaves them alone).
         self.confirming: set[str] = set()
+        # Counts /reload requests: only the latest one started may swap its engine in (dialogue/staff.py).
+        self.reload_generation = 0
 
     @property
     def knowledge(self) -> Knowledge:
