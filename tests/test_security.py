@@ -782,3 +782,35 @@ async def test_the_newest_reload_wins_even_when_an_older_one_finishes_last(
     first_reply = await first
     assert dialogue.knowledge.source == newer  # the newest reload's knowledge is served
     assert render_plain(first_reply.text) == T.ADMIN_RELOAD_SUPERSEDED
+
+
+# --------------------------------------------------------------------------------------------------
+# 14. BOT_ADMIN_IDS tied to a platform
+# --------------------------------------------------------------------------------------------------
+
+
+def test_admin_ids_name_their_platform_and_plain_ids_mean_the_configured_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_ADMIN_IDS", "telegram:123, bale:456 789")
+    telegram = Settings(_env_file=None, platform="telegram")
+    assert telegram.is_admin("telegram", 123) and not telegram.is_admin("bale", 123)
+    assert telegram.is_admin("bale", 456) and not telegram.is_admin("telegram", 456)
+    assert telegram.is_admin("telegram", 789) and not telegram.is_admin("bale", 789)
+    bale = Settings(_env_file=None, platform="bale")
+    assert bale.is_admin("bale", 789) and not bale.is_admin("telegram", 789)
+    assert Settings(_env_file=None, admin_ids=frozenset({42})).is_admin("telegram", 42)  # as before
+
+
+@pytest.mark.parametrize("value", ["whatsapp:1", "telegram:abc", "12x"])
+def test_a_mistyped_admin_id_names_the_setting(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("BOT_ADMIN_IDS", value)
+    with pytest.raises(ValueError, match="BOT_ADMIN_IDS"):
+        Settings(_env_file=None)
+
+
+async def test_a_telegram_admin_is_nobody_on_bale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_ADMIN_IDS", f"telegram:{ADMIN}")
+    async with await SqliteStore.open(tmp_path / "bot.db") as db:
+        on_bale = Dialogue(Settings(_env_file=None, platform="bale"), db, engine())
+        on_telegram = Dialogue(Settings(_env_file=None, platform="telegram"), db, engine())
+        assert (await say(on_bale, "/stats", user=ADMIN)).texts() == [T.UNKNOWN_COMMAND]  # someone else's account
+        assert (await say(on_telegram, "/stats", user=ADMIN)).texts()[0].startswith("📊")

@@ -50,8 +50,9 @@ class Dialogue:
         return self.engine.knowledge
 
     def is_admin(self, user_id: int) -> bool:
-        """Whether the user is listed in BOT_ADMIN_IDS."""
-        return user_id in self.settings.admin_ids
+        """Whether this account of this platform is listed in BOT_ADMIN_IDS (`telegram:123`, `bale:456`, or a
+        plain id for the configured platform): the same number on another platform is someone else."""
+        return self.settings.is_admin(self.platform, user_id)
 
     async def send(self, out: Outbox, chat_id: int, reply: Reply) -> bool:
         """Sends one reply and writes its row in the conversation log (private chats: the chat is the user);
