@@ -87,7 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     _staff_args(p)
     p.add_argument("what", choices=["logs", "requests"])
     p.add_argument("--out", type=Path, required=True, help="CSV file to write")
-    p.add_argument("--with-personal-data", action="store_true", help="requests: keep national codes and mobiles")
+    p.add_argument("--with-personal-data", action="store_true",
+                   help="requests: keep national codes, mobiles, user ids and every answer (recorded in the audit)")
+
+    p = sub.add_parser("audit", help="who among staff read or changed personal data, newest first")
+    _staff_args(p)
+    p.add_argument("--limit", type=int, default=50)
 
     p = sub.add_parser("prune", help="the retention pass the running bot makes every hour, now")
     _staff_args(p)
@@ -104,7 +109,7 @@ def _staff_args(p: argparse.ArgumentParser) -> None:
 # Commands that open the database (national codes, mobiles, names) or write exports of it: whatever they or
 # SQLite create is for the owner only. import-card is left out on purpose: its drafts are public knowledge
 # files that the bot, maybe another user, must read.
-PRIVATE_COMMANDS = frozenset({"run", "chat", "logs", "requests", "stats", "export", "prune"})
+PRIVATE_COMMANDS = frozenset({"run", "chat", "logs", "requests", "stats", "export", "prune", "audit"})
 PRIVATE_UMASK = 0o077
 
 
@@ -117,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_validate(settings.knowledge_dir)
     if args.command == "import-card":
         return cmd_import_card(args.files, args.out, settings.knowledge_dir)
-    if args.command in ("logs", "requests", "stats", "export", "prune"):
+    if args.command in ("logs", "requests", "stats", "export", "prune", "audit"):
         import asyncio
 
         return asyncio.run(cmd_staff(args, settings))
@@ -185,6 +190,8 @@ async def cmd_staff(args: argparse.Namespace, settings) -> int:
             return await staff.stats(db, knowledge, out, args.days)
         if args.command == "prune":
             return await staff.prune(db, settings, out, force=args.force)
+        if args.command == "audit":
+            return await staff.audit(db, out, args.limit)
         return await staff.export(db, args.what, args.out, personal=args.with_personal_data, knowledge=knowledge)
     finally:
         await db.close()

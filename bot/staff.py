@@ -1,6 +1,9 @@
 """Support staff's command-line tools: conversation logs, requests and their statuses, statistics, CSV
-export. They work on the bot's SQLite database (WAL lets them run beside the running bot); a status change
-made here reaches the citizen through the running bot, which delivers pending notices.
+export, retention, the audit trail. They work on the bot's SQLite database (WAL lets them run beside the
+running bot); a status change made here reaches the citizen through the running bot, which delivers pending
+notices. Every read or change of personal data (`requests show`, an export with personal data,
+`requests set-status`, `prune --force`) is first written to the append-only audit trail, under the
+operating-system account that ran it.
 """
 
 from __future__ import annotations
@@ -131,11 +134,12 @@ async def requests_list(db: Store, knowledge: Knowledge, out: TextIO, *, status:
 
 
 async def requests_show(db: Store, knowledge: Knowledge, out: TextIO, code: str) -> int:
-    """One request with its answers and history (staff see the full data of the request)."""
+    """One request with its answers and history (staff see the full data of the request; audited)."""
     r = await db.requests.get(code)
     if r is None:
         _say(sys.stderr, f"درخواستی با کد {code} پیدا نشد.")
         return 1
+    await db.audit.record(os_user(), "requests show", r.tracking_code)
     s = knowledge.get(r.service_id)
     _say(out, f"کد رهگیری: {r.tracking_code}")
     _say(out, f"خدمت: {s.title if s else r.service_id} ({r.service_id})")
@@ -160,13 +164,15 @@ async def requests_set_status(db: Store, out: TextIO, code: str, status: str, no
                               actor: str | None) -> int:
     """Moves a request to a new status; the running bot tells the citizen."""
     try:
-        r = await db.requests.set_status(code, status, note=note, actor=actor or getpass.getuser())
+        r = await db.requests.set_status(code, status, note=note, actor=actor or os_user())
     except RequestNotFound as exc:
         _say(sys.stderr, str(exc))
         return 1
     except ValueError as exc:
         _say(sys.stderr, str(exc))
         return 2
+    detail = f"{r.status}" + (f" — {note}" if note else "") + (f" (actor: {actor})" if actor else "")
+    await db.audit.record(os_user(), "requests set-status", r.tracking_code, detail)
     _say(out, f"✔ وضعیت {r.tracking_code} شد «{r.status_label}». شهروند در گفت‌وگو باخبر می‌شود.")
     return 0
 
@@ -185,12 +191,39 @@ async def stats(db: Store, knowledge: Knowledge, out: TextIO, days: int) -> int:
 
 async def prune(db: Store, settings, out: TextIO, *, force: bool) -> int:
     """The retention pass, now (bot.dialogue.registration.retention); exit status 1 if a step was refused."""
+    if force:
+        await db.audit.record(os_user(), "prune --force")
     done = await retention(db, settings, force=force)
     _say(out, PRUNE_DONE.format(counts="، ".join(f"{name}: {'—' if n is None else n}" for name, n in done.items())))
     if None in done.values():
         _say(sys.stderr, PRUNE_REFUSED)
         return 1
     return 0
+
+
+async def audit(db: Store, out: TextIO, limit: int) -> int:
+    """The audit trail, newest first: when (Jalali, Tehran time), which OS account, what, on what."""
+    entries = await db.audit.recent(limit)
+    for e in entries:
+        parts = [_when(e.created_at), e.os_user, e.action, e.target or "", e.detail or ""]
+        _say(out, "  ".join(p for p in parts if p))
+    if not entries:
+        _say(out, "چیزی ثبت نشده است.")
+    return 0
+
+
+def os_user() -> str:
+    """The operating-system account running this process, as the audit trail records it: from the real
+    user id, not from USER or LOGNAME, which anyone can set."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # no passwd entry (a container), or not POSIX
+        try:
+            return f"uid:{os.getuid()}"
+        except AttributeError:
+            return getpass.getuser()
 
 
 async def export(db: Store, what: str, path: Path, *, personal: bool, knowledge: Knowledge | None = None,
@@ -200,6 +233,8 @@ async def export(db: Store, what: str, path: Path, *, personal: bool, knowledge:
     and leave out user ids and every form answer but the non-personal choices (by the service's form in
     `knowledge`). No cell can run as a formula, nor carry control characters (bot.sanitize)."""
     progress = progress or sys.stderr
+    if personal and what == "requests":
+        await db.audit.record(os_user(), "export requests --with-personal-data", str(path))
     done = 0
     with _private_file(path) as f:
         w = _SafeWriter(csv.writer(f))

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from storage.api import (
+    AuditRepo,
     BackendNotAvailable,
     ChatsRepo,
     Clock,
@@ -34,6 +35,7 @@ from storage.api import (
 )
 from storage.masking import mask_personal_data
 from storage.records import (
+    AuditEntry,
     ChatState,
     CreatedRequest,
     DayStats,
@@ -108,6 +110,8 @@ __all__ = [
     "OPEN_STATUSES",
     "STATUSES",
     "STATUS_LABELS",
+    "AuditEntry",
+    "AuditRepo",
     "BackendNotAvailable",
     "ChatState",
     "ChatsRepo",

@@ -19,6 +19,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 from storage.records import (
     TEHRAN_OFFSET,
+    AuditEntry,
     ChatState,
     CreatedRequest,
     DayStats,
@@ -314,6 +315,20 @@ class LookupsRepo(Protocol):
 
 
 @runtime_checkable
+class AuditRepo(Protocol):
+    """Staff reads and changes of personal data (``store.audit``): append-only, never pruned; a backend must
+    make rows impossible to change or delete, not merely leave it to callers."""
+
+    async def record(self, os_user: str, action: str, target: str | None = None, detail: str | None = None) -> None:
+        """Appends one row: `os_user` did `action` (the command) on `target` (a tracking code, a file)."""
+        ...
+
+    async def recent(self, limit: int = 50) -> list[AuditEntry]:
+        """The latest rows, newest first."""
+        ...
+
+
+@runtime_checkable
 class Store(Protocol):
     """An open database with its repositories; get one with ``await storage.open_database(url)`` and close
     it (or use ``async with``): a backend may keep threads or sockets that outlive a forgotten store."""
@@ -333,6 +348,9 @@ class Store(Protocol):
 
     @property
     def lookups(self) -> LookupsRepo: ...
+
+    @property
+    def audit(self) -> AuditRepo: ...
 
     async def forget_deleted(self) -> None:
         """Makes what was deleted or anonymised unrecoverable from the database's files too, as far as the

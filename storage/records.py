@@ -157,3 +157,18 @@ class DayStats:
     unanswered: int
     users: int
     avg_handling_ms: float | None
+
+
+# -- the staff audit trail --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One staff action on personal data: who (the operating-system account), when, what, on what."""
+
+    id: int
+    created_at: _dt.datetime
+    os_user: str
+    action: str
+    target: str | None
+    detail: str | None

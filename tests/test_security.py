@@ -12,8 +12,10 @@ import csv
 import datetime as dt
 import functools
 import os
+import pwd
 import re
 import shutil
+import sqlite3
 import stat
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -28,7 +30,7 @@ from bot.dialogue import staff as staff_dialogue
 from bot.dialogue.staff import unanswered_reply
 from bot.knowledge import KNOWLEDGE_FILE_TOO_BIG, KnowledgeError, load_knowledge
 from bot.payload import Action, pack
-from bot.persian import to_persian_digits
+from bot.persian import jalali_date, to_persian_digits
 from bot.reply import B_CLOSE, B_OPEN, Reply, render_plain
 from bot.search import SearchEngine
 from bot.settings import Settings
@@ -814,3 +816,50 @@ async def test_a_telegram_admin_is_nobody_on_bale(tmp_path: Path, monkeypatch: p
         on_telegram = Dialogue(Settings(_env_file=None, platform="telegram"), db, engine())
         assert (await say(on_bale, "/stats", user=ADMIN)).texts() == [T.UNKNOWN_COMMAND]  # someone else's account
         assert (await say(on_telegram, "/stats", user=ADMIN)).texts()[0].startswith("📊")
+
+
+# --------------------------------------------------------------------------------------------------
+# 16. Staff reads and changes of personal data are audited, append-only
+# --------------------------------------------------------------------------------------------------
+
+
+def test_staff_reads_exports_and_status_changes_are_audited_append_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "bot.db"
+
+    async def seed() -> str:
+        async with await SqliteStore.open(database) as db:
+            created = await db.requests.create(KARA, "telegram", 1, 1, REAL_CODE, MOBILE, {"full_name": "زهرا کریمی"})
+            return created.tracking_code
+
+    code = asyncio.run(seed())
+    me = pwd.getpwuid(os.getuid()).pw_name
+    monkeypatch.setenv("USER", "someone-else")  # the OS account is recorded, not what the environment claims
+    monkeypatch.setenv("LOGNAME", "someone-else")
+    for args in (["requests", "list"], ["logs"], ["export", "requests", "--out", str(tmp_path / "masked.csv")],
+                 ["requests", "show", code],
+                 ["export", "requests", "--out", str(tmp_path / "p.csv"), "--with-personal-data"],
+                 ["requests", "set-status", code, "under_review", "--note", "بررسی"]):
+        status, _, err = run_cli(monkeypatch, capsys, database, *args)
+        assert status == 0, err
+
+    conn = sqlite3.connect(database)
+    try:
+        rows = conn.execute("SELECT os_user, action, target FROM staff_audit ORDER BY id").fetchall()
+        assert rows == [(me, "requests show", code),
+                        (me, "export requests --with-personal-data", str(tmp_path / "p.csv")),
+                        (me, "requests set-status", code)]
+        for sql in ("UPDATE staff_audit SET os_user = 'nobody'", "DELETE FROM staff_audit"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                conn.execute(sql)
+        assert conn.execute("SELECT COUNT(*) FROM staff_audit").fetchone() == (3,)
+    finally:
+        conn.close()
+
+    status, out, err = run_cli(monkeypatch, capsys, database, "audit", "--limit", "2")
+    assert status == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 2 and "requests set-status" in lines[0] and "--with-personal-data" in lines[1]
+    today = jalali_date(dt.datetime.now(dt.UTC))
+    assert all(line.startswith(today) and me in line for line in lines)

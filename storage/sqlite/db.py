@@ -13,7 +13,7 @@ open it directly::
 or, equivalently, ``async with await SqliteStore.open(path) as db: ...``. Closing matters: aiosqlite runs
 the connection on a thread that keeps the process alive until the connection is closed.
 
-The repositories (``db.requests``, ``db.drafts``, ``db.chats``, ``db.log``, ``db.lookups``) use
+The repositories (``db.requests``, ``db.drafts``, ``db.chats``, ``db.log``, ``db.lookups``, ``db.audit``) use
 ``db.write()``, ``db.fetchall()`` and ``db.fetchone()``; nothing outside storage/sqlite/ should.
 
 One connection is shared by every coroutine. Its statements run one at a time on aiosqlite's thread, but
@@ -50,6 +50,7 @@ from typing import Any, Self
 import aiosqlite
 
 from storage.api import Clock, Duplicate, StorageUnavailable
+from storage.sqlite.audit import SqliteAudit
 from storage.sqlite.chats import SqliteChats
 from storage.sqlite.drafts import SqliteDrafts
 from storage.sqlite.log import SqliteLog
@@ -177,6 +178,7 @@ class SqliteStore:
     chats: SqliteChats
     log: SqliteLog
     lookups: SqliteLookups
+    audit: SqliteAudit
 
     def __init__(
         self, conn: aiosqlite.Connection, path: str, clock: Clock, monotonic: Callable[[], float] | None = None
@@ -196,6 +198,7 @@ class SqliteStore:
         self.chats = SqliteChats(self)
         self.log = SqliteLog(self)
         self.lookups = SqliteLookups(self)
+        self.audit = SqliteAudit(self)
 
     # -- life cycle ----------------------------------------------------------------------------------------
 

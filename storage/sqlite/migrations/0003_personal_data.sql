@@ -15,3 +15,24 @@ ALTER TABLE requests ADD COLUMN anonymized_at TEXT;
 CREATE INDEX requests_closed_updated ON requests (status, updated_at) WHERE anonymized_at IS NULL;
 CREATE INDEX chat_state_updated ON chat_state (updated_at);
 CREATE INDEX drafts_updated ON drafts (updated_at);
+
+-- Who among staff read or changed personal data, and when: `requests show`, exports with personal data,
+-- `requests set-status`, `prune --force`. Append-only: the triggers refuse any UPDATE or DELETE, so neither
+-- the application nor a casual `sqlite3` session can rewrite it (the file's owner could still drop the
+-- table: ship the rows elsewhere if that must be ruled out too). Never pruned.
+CREATE TABLE staff_audit (
+    id         INTEGER PRIMARY KEY,
+    created_at TEXT    NOT NULL,
+    os_user    TEXT    NOT NULL,
+    action     TEXT    NOT NULL,
+    target     TEXT,
+    detail     TEXT
+);
+CREATE TRIGGER staff_audit_no_update BEFORE UPDATE ON staff_audit
+BEGIN
+    SELECT RAISE(ABORT, 'staff_audit is append-only');
+END;
+CREATE TRIGGER staff_audit_no_delete BEFORE DELETE ON staff_audit
+BEGIN
+    SELECT RAISE(ABORT, 'staff_audit is append-only');
+END;
