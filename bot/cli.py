@@ -200,10 +200,11 @@ async def cmd_staff(args: argparse.Namespace, settings) -> int:
 def cmd_validate(directory: Path) -> int:
     """Reports every problem of every knowledge file as `file: field: message`."""
     from bot.knowledge import check_knowledge
+    from bot.sanitize import printable
 
     knowledge, problems = check_knowledge(directory)
     for problem in problems:
-        print(problem)
+        print(printable(str(problem)))  # a file's text quoted in a message must not drive the terminal
     if problems:
         print(f"\n{len(problems)} مشکل پیدا شد؛ دانش بارگذاری نمی‌شود.", file=sys.stderr)
         return 1

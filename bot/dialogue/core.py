@@ -66,7 +66,7 @@ class Dialogue:
     async def handle(self, turn: Turn, out: Outbox) -> TurnResult:
         """Answers one turn and writes its row in the conversation log (also when answering failed)."""
         started = time.perf_counter()
-        result = TurnResult()
+        result: TurnResult | None = None  # None: answering failed
         try:
             result = await self._answer(turn, out)
             return result
@@ -89,8 +89,10 @@ class Dialogue:
             return TurnResult()
         return await citizen.ask(self, turn, out)
 
-    async def _log_turn(self, turn: Turn, result: TurnResult, handling_ms: float) -> None:
-        """The log row of an incoming turn, with what the bot understood of it."""
+    async def _log_turn(self, turn: Turn, outcome: TurnResult | None, handling_ms: float) -> None:
+        """The log row of an incoming turn, with what the bot understood of it; a form answer only as the
+        question it answered (see TurnResult.logged_as)."""
+        result = outcome or TurnResult()
         kw: dict = {}
         u = result.understanding
         if u is not None:
@@ -110,16 +112,19 @@ class Dialogue:
             if p is not None and p.action in (Action.SERVICE, Action.REGISTER, Action.FACT):
                 kw = {"service_id": p.arg(0)}
         try:
-            text = result.logged_as or await self._form_answer_marker(turn, result) or turn.describe()
+            text = result.logged_as
+            if text is None and (outcome is None or turn.edited):
+                text = await self._form_answer_marker(turn)
+            text = text or turn.describe()
             await self.store.log.add(self.platform, turn.user_id, turn.chat_id, "in", text,
                                      handling_ms=handling_ms, **kw)
         except Exception as exc:
             log.warning("could not write the conversation log: %s", exc)
 
-    async def _form_answer_marker(self, turn: Turn, result: TurnResult) -> str | None:
+    async def _form_answer_marker(self, turn: Turn) -> str | None:
         """The log's stand-in for text that may be a form answer although no form step said so: an edited
         message, or a turn that failed half-way, while a form is open."""
-        if turn.text is None or turn.text.startswith("/") or result.understanding is not None:
+        if turn.text is None or turn.text.startswith("/"):
             return None
         if await registration.active_draft(self, turn.user_id) is None:
             return None
