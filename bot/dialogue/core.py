@@ -150,5 +150,5 @@ class Dialogue:
         return await registration.deliver_notices(self, out)
 
     async def prune(self) -> None:
-        """Retention of logs and stale drafts."""
+        """Retention: logs, chat state, drafts, look-ups; closed requests anonymised (registration.retention)."""
         await registration.prune(self)
