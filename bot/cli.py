@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     _staff_args(q)
     q.add_argument("--status", help="submitted, under_review, needs_documents, approved, rejected, done")
     q.add_argument("--service", help="only this service id")
+    q.add_argument("--duplicates", action="store_true",
+                   help="only possible duplicates: the same national code on an open request of another account")
     q.add_argument("--limit", type=int, default=50)
     q = rsub.add_parser("show", help="one request with its answers and history")
     _staff_args(q)
@@ -84,7 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
     _staff_args(p)
     p.add_argument("what", choices=["logs", "requests"])
     p.add_argument("--out", type=Path, required=True, help="CSV file to write")
-    p.add_argument("--with-personal-data", action="store_true", help="requests: keep national codes and mobiles")
+    p.add_argument("--with-personal-data", action="store_true",
+                   help="requests: keep national codes, mobiles, user ids and every answer (recorded in the audit)")
+
+    p = sub.add_parser("audit", help="who among staff read or changed personal data, newest first")
+    _staff_args(p)
+    p.add_argument("--limit", type=int, default=50)
+
+    p = sub.add_parser("prune", help="the retention pass the running bot makes every hour, now")
+    _staff_args(p)
+    p.add_argument("--force", action="store_true",
+                   help="apply the ages to the clock as it is, even when it looks wrong (check the clock first)")
     return parser
 
 
@@ -93,14 +106,23 @@ def _staff_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
 
 
+# Commands that open the database (national codes, mobiles, names) or write exports of it: whatever they or
+# SQLite create is for the owner only. import-card is left out on purpose: its drafts are public knowledge
+# files that the bot, maybe another user, must read.
+PRIVATE_COMMANDS = frozenset({"run", "chat", "logs", "requests", "stats", "export", "prune", "audit"})
+PRIVATE_UMASK = 0o077
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in PRIVATE_COMMANDS:
+        os.umask(PRIVATE_UMASK)
     settings = load_settings(knowledge_dir=getattr(args, "knowledge", None), database=getattr(args, "database", None))
     if args.command == "validate":
         return cmd_validate(settings.knowledge_dir)
     if args.command == "import-card":
         return cmd_import_card(args.files, args.out, settings.knowledge_dir)
-    if args.command in ("logs", "requests", "stats", "export"):
+    if args.command in ("logs", "requests", "stats", "export", "prune", "audit"):
         import asyncio
 
         return asyncio.run(cmd_staff(args, settings))
@@ -160,13 +182,17 @@ async def cmd_staff(args: argparse.Namespace, settings) -> int:
         if args.command == "requests":
             if args.action == "list":
                 return await staff.requests_list(db, knowledge, out, status=args.status, service=args.service,
-                                                 limit=args.limit)
+                                                 limit=args.limit, duplicates=args.duplicates)
             if args.action == "show":
                 return await staff.requests_show(db, knowledge, out, args.code)
             return await staff.requests_set_status(db, out, args.code, args.status, args.note, args.actor)
         if args.command == "stats":
             return await staff.stats(db, knowledge, out, args.days)
-        return await staff.export(db, args.what, args.out, personal=args.with_personal_data)
+        if args.command == "prune":
+            return await staff.prune(db, settings, out, force=args.force)
+        if args.command == "audit":
+            return await staff.audit(db, out, args.limit)
+        return await staff.export(db, args.what, args.out, personal=args.with_personal_data, knowledge=knowledge)
     finally:
         await db.close()
 
@@ -174,10 +200,11 @@ async def cmd_staff(args: argparse.Namespace, settings) -> int:
 def cmd_validate(directory: Path) -> int:
     """Reports every problem of every knowledge file as `file: field: message`."""
     from bot.knowledge import check_knowledge
+    from bot.sanitize import printable
 
     knowledge, problems = check_knowledge(directory)
     for problem in problems:
-        print(problem)
+        print(printable(str(problem)))  # a file's text quoted in a message must not drive the terminal
     if problems:
         print(f"\n{len(problems)} مشکل پیدا شد؛ دانش بارگذاری نمی‌شود.", file=sys.stderr)
         return 1

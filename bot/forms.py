@@ -225,7 +225,7 @@ def summary(service: Service, state: FormState) -> Reply:
              for f in fields_of(service)]
     rows += [tuple(edits[i : i + 2]) for i in range(0, len(edits), 2)]
     rows.append((Button(T.FORM_CANCEL_BUTTON, payload.form(FormOp.CANCEL)),))
-    return Reply("\n".join(lines), tuple(rows))
+    return Reply("\n".join(lines), tuple(rows), log_as=T.LOG_FORM_SUMMARY)
 
 
 def display(f: FormField, value: Any) -> str:
@@ -309,6 +309,12 @@ def check(f: FormField, text: str, state: FormState | None = None) -> tuple[Any,
     return text, None
 
 
+def field_at(service: Service, state: FormState) -> str | None:
+    """The name of the field the form is asking for now; None at the summary."""
+    fields = fields_of(service)
+    return fields[state.step].name if state.step < len(fields) else None
+
+
 def submitted_identity(service: Service, answers: dict[str, Any]) -> tuple[str | None, str | None]:
     """The national code and mobile of a submitted form (the first fields of those types), which the
     requests table keeps in their own columns (for duplicates and for staff)."""
@@ -346,7 +352,8 @@ def _store(service: Service, state: FormState, f: FormField, value: Any) -> Step
     new = FormState(service.id, step, answers, None)
     replies: list[Reply] = []
     if f.type == "mobile":  # take the share-contact keyboard away
-        replies.append(Reply(T.FORM_SAVED.format(label=f.label, value=display(f, value)), remove_keyboard=True))
+        replies.append(Reply(T.FORM_SAVED.format(label=f.label, value=display(f, value)), remove_keyboard=True,
+                             log_as=T.LOG_FORM_SAVED.format(field=f.name)))
     return Step(new, (*replies, *prompt(service, new)))
 
 

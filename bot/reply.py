@@ -49,6 +49,9 @@ class Reply:
     # After a button tap: replace the tapped message with this one where the platform can (menus, pages);
     # otherwise, or anywhere else, it is sent as a new message.
     replace: bool = False
+    # What the conversation log keeps instead of the text, for a reply that shows the citizen's own answers
+    # back (a form's summary): the log is kept for months and read by staff, the answers are personal.
+    log_as: str | None = None
 
 
 def render_html(text: str) -> str:

@@ -15,6 +15,26 @@ API_ROOTS = {
     "bale": ("https://tapi.bale.ai/bot", "https://tapi.bale.ai/file/bot"),
 }
 
+# An admin: (platform, user id); platform None = the platform the bot is configured for (BOT_PLATFORM).
+AdminId = tuple[str | None, int]
+MSG_ADMIN_PLATFORM = "BOT_ADMIN_IDS: سکوی «{platform}» شناخته نیست؛ یکی از: {allowed} (مثلاً telegram:123)"
+MSG_ADMIN_ID = "BOT_ADMIN_IDS: «{text}» شناسه عددی کاربر نیست (مثلاً 123 یا telegram:123 یا bale:456)"
+
+
+def _admin_id(part: object) -> AdminId:
+    """`123` → (None, 123); `bale:456` → ("bale", 456); a pair is taken as it is."""
+    if isinstance(part, tuple):
+        return part  # type: ignore[return-value]
+    if isinstance(part, int):
+        return None, part
+    text = str(part).strip()
+    platform, sep, number = text.rpartition(":")
+    if sep and platform not in API_ROOTS:
+        raise ValueError(MSG_ADMIN_PLATFORM.format(platform=platform, allowed="، ".join(API_ROOTS)))
+    if not number.isascii() or not number.isdigit():
+        raise ValueError(MSG_ADMIN_ID.format(text=text))
+    return (platform if sep else None), int(number)
+
 
 class Settings(BaseSettings):
     """Everything an operator can set, with the defaults a fresh clone runs on."""
@@ -27,8 +47,15 @@ class Settings(BaseSettings):
     # A file path (as always) or a database URL, `sqlite:///data/bot.db`; storage.open_database reads both.
     database: Path | str = Path("data/bot.db")
     knowledge_dir: Path = ROOT / "knowledge"
-    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # The same number is a different person on another platform: `telegram:123,bale:456`; a plain id is an
+    # account of BOT_PLATFORM. Ask with is_admin().
+    admin_ids: Annotated[frozenset[AdminId], NoDecode] = frozenset()
     log_retention_days: int = Field(default=180, ge=1)
+    # Requests done or rejected this long ago lose their personal data (the request itself stays).
+    request_retention_days: int = Field(default=365, ge=1)
+    # Requests one chat account may register in 24 hours (a national code is no secret: this bounds what
+    # one account can claim).
+    max_requests_per_day: int = Field(default=5, ge=1)
     log_level: str = "INFO"
     # Per-user flood control: a burst of this many updates, then this many per second.
     flood_burst: int = Field(default=30, ge=1)
@@ -38,13 +65,20 @@ class Settings(BaseSettings):
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
-        """`BOT_ADMIN_IDS=12,34 56` → {12, 34, 56}."""
+        """`BOT_ADMIN_IDS=telegram:12, bale:34 56` → {("telegram", 12), ("bale", 34), (None, 56)}."""
         if isinstance(value, str):
-            parts = [p for p in value.replace(",", " ").split() if p]
-            return frozenset(int(p) for p in parts)
+            return frozenset(_admin_id(p) for p in value.replace(",", " ").split() if p)
         if isinstance(value, int):
-            return frozenset({value})
+            return frozenset({_admin_id(value)})
+        if isinstance(value, (set, frozenset, list, tuple)):
+            return frozenset(_admin_id(p) for p in value)
         return value
+
+    def is_admin(self, platform: str, user_id: int) -> bool:
+        """Whether this account of this platform is listed in BOT_ADMIN_IDS (a plain id: of BOT_PLATFORM)."""
+        return (platform, user_id) in self.admin_ids or (
+            platform == self.platform and (None, user_id) in self.admin_ids
+        )
 
     @field_validator("database", mode="before")
     @classmethod

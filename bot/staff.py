@@ -1,6 +1,9 @@
 """Support staff's command-line tools: conversation logs, requests and their statuses, statistics, CSV
-export. They work on the bot's SQLite database (WAL lets them run beside the running bot); a status change
-made here reaches the citizen through the running bot, which delivers pending notices.
+export, retention, the audit trail. They work on the bot's SQLite database (WAL lets them run beside the
+running bot); a status change made here reaches the citizen through the running bot, which delivers pending
+notices. Every read or change of personal data (`requests show`, an export with personal data,
+`requests set-status`, `prune --force`) is first written to the append-only audit trail, under the
+operating-system account that ran it.
 """
 
 from __future__ import annotations
@@ -9,19 +12,31 @@ import csv
 import datetime as dt
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.dialogue.registration import retention
 from bot.dialogue.staff import stats_reply
+from bot.forms import fields_of
 from bot.identifiers import mask_mobile, mask_national_code
 from bot.knowledge import Knowledge
 from bot.persian import TEHRAN, jalali_datetime, parse_jalali_date, to_latin_digits
 from bot.reply import render_plain
+from bot.sanitize import csv_cell, printable
 from storage import RequestNotFound, Store
+from storage.masking import mask_personal_data
 from storage.requests import STATUS_LABELS, STATUSES
 
 EXPORT_BATCH = 500
+ANONYMIZED_NOTE = "اطلاعات شخصی این درخواست بسته در {when} پاک شد (مدت نگهداری BOT_REQUEST_RETENTION_DAYS)."
+PRUNE_DONE = "✔ نگهداری: {counts}"
+PRUNE_REFUSED = ("⚠ بخشی پاک نشد، چون ساعت سامانه نادرست به نظر می‌رسد (پیام‌های هشدار بالا را ببینید)؛ "
+                 "ساعت را بررسی کنید و اگر درست است با --force دوباره اجرا کنید.")
+DUPLICATE_MARK = "⚠ تکراری؟"
+DUPLICATE_NOTE = ("{mark} همین کد ملی در درخواست باز {code} از حساب دیگری ثبت شده است؛ پیش از رسیدگی روشن کنید"
+                  " کدام درخواست از خود صاحب کد ملی است.")
 
 
 def parse_day(text: str) -> dt.date:
@@ -46,6 +61,21 @@ def day_start(day: dt.date) -> dt.datetime:
 
 def _when(value: dt.datetime) -> str:
     return jalali_datetime(value)
+
+
+def _say(out: TextIO, text: str, *, newlines: bool = False) -> None:
+    """Prints a line for staff: citizen text in it cannot send terminal commands nor reorder what is shown."""
+    print(printable(text, newlines=newlines), file=out)
+
+
+class _SafeWriter:
+    """A csv writer whose every cell goes through bot.sanitize.csv_cell."""
+
+    def __init__(self, writer) -> None:
+        self._writer = writer
+
+    def writerow(self, row: list[object]) -> None:
+        self._writer.writerow([csv_cell(cell) for cell in row])
 
 
 def _cut(text: str | None, width: int) -> str:
@@ -77,49 +107,56 @@ async def logs(db: Store, out: TextIO, *, user: int | None, since: dt.date | Non
             meta.append("بی‌پاسخ")
         if e.handling_ms is not None:
             meta.append(f"{e.handling_ms:.0f}ms")
-        print(f"{_when(e.created_at)}  {e.platform or '-'}:{e.user_id}  {arrow} {_cut(e.text, 70)}"
-              + (f"   [{' '.join(meta)}]" if meta else ""), file=out)
+        _say(out, f"{_when(e.created_at)}  {e.platform or '-'}:{e.user_id}  {arrow} {_cut(_remask(e.text), 70)}"
+             + (f"   [{' '.join(meta)}]" if meta else ""))
     if not entries:
-        print("چیزی پیدا نشد.", file=out)
+        _say(out, "چیزی پیدا نشد.")
     return 0
 
 
 async def requests_list(db: Store, knowledge: Knowledge, out: TextIO, *, status: str | None,
-                        service: str | None, limit: int) -> int:
-    """A table of requests, newest first; personal numbers masked."""
+                        service: str | None, limit: int, duplicates: bool = False) -> int:
+    """A table of requests, newest first; personal numbers masked; possible duplicates marked (with
+    `duplicates`, only them)."""
     if status is not None and status not in STATUSES:
-        print(f"وضعیت «{status}» شناخته نیست؛ یکی از: {', '.join(STATUSES)}", file=sys.stderr)
+        _say(sys.stderr, f"وضعیت «{status}» شناخته نیست؛ یکی از: {', '.join(STATUSES)}")
         return 2
-    rows = await db.requests.list(status=status, service_id=service, limit=limit)
+    rows = await db.requests.list(status=status, service_id=service, limit=limit, duplicates_only=duplicates)
     for r in rows:
         s = knowledge.get(r.service_id)
         code = mask_national_code(r.national_code) if r.national_code else "-"
-        print(f"{r.tracking_code}  {_when(r.created_at)}  {r.status_label:<18}  {code:<14}"
-              f"  {_cut(s.title if s else r.service_id, 45)}", file=out)
+        mark = f"  {DUPLICATE_MARK} {r.duplicate_of}" if r.duplicate_of else ""
+        _say(out, f"{r.tracking_code}  {_when(r.created_at)}  {r.status_label:<18}  {code:<14}"
+                  f"  {_cut(s.title if s else r.service_id, 45)}{mark}")
     if not rows:
-        print("درخواستی پیدا نشد.", file=out)
+        _say(out, "درخواستی پیدا نشد.")
     return 0
 
 
 async def requests_show(db: Store, knowledge: Knowledge, out: TextIO, code: str) -> int:
-    """One request with its answers and history (staff see the full data of the request)."""
+    """One request with its answers and history (staff see the full data of the request; audited)."""
     r = await db.requests.get(code)
     if r is None:
-        print(f"درخواستی با کد {code} پیدا نشد.", file=sys.stderr)
+        _say(sys.stderr, f"درخواستی با کد {code} پیدا نشد.")
         return 1
+    await db.audit.record(os_user(), "requests show", r.tracking_code)
     s = knowledge.get(r.service_id)
-    print(f"کد رهگیری: {r.tracking_code}", file=out)
-    print(f"خدمت: {s.title if s else r.service_id} ({r.service_id})", file=out)
-    print(f"وضعیت: {r.status_label} ({r.status})", file=out)
-    print(f"ثبت: {_when(r.created_at)}   آخرین تغییر: {_when(r.updated_at)}", file=out)
-    print(f"کاربر: {r.platform}:{r.user_id}", file=out)
-    print("پاسخ‌ها:", file=out)
+    _say(out, f"کد رهگیری: {r.tracking_code}")
+    _say(out, f"خدمت: {s.title if s else r.service_id} ({r.service_id})")
+    _say(out, f"وضعیت: {r.status_label} ({r.status})")
+    _say(out, f"ثبت: {_when(r.created_at)}   آخرین تغییر: {_when(r.updated_at)}")
+    _say(out, f"کاربر: {r.platform}:{r.user_id}")
+    if r.duplicate_of:
+        _say(out, DUPLICATE_NOTE.format(mark=DUPLICATE_MARK, code=r.duplicate_of))
+    if r.anonymized_at:
+        _say(out, ANONYMIZED_NOTE.format(when=_when(r.anonymized_at)))
+    _say(out, "پاسخ‌ها:")
     for key, value in r.data.items():
-        print(f"  {key}: {value}", file=out)
-    print("سابقه:", file=out)
+        _say(out, f"  {key}: {value}")
+    _say(out, "سابقه:")
     for e in r.events:
         note = f" — {e.note}" if e.note else ""
-        print(f"  {_when(e.created_at)}  {STATUS_LABELS.get(e.status, e.status)}{note}  ({e.actor or '-'})", file=out)
+        _say(out, f"  {_when(e.created_at)}  {STATUS_LABELS.get(e.status, e.status)}{note}  ({e.actor or '-'})")
     return 0
 
 
@@ -127,36 +164,80 @@ async def requests_set_status(db: Store, out: TextIO, code: str, status: str, no
                               actor: str | None) -> int:
     """Moves a request to a new status; the running bot tells the citizen."""
     try:
-        r = await db.requests.set_status(code, status, note=note, actor=actor or getpass.getuser())
+        r = await db.requests.set_status(code, status, note=note, actor=actor or os_user())
     except RequestNotFound as exc:
-        print(exc, file=sys.stderr)
+        _say(sys.stderr, str(exc))
         return 1
     except ValueError as exc:
-        print(exc, file=sys.stderr)
+        _say(sys.stderr, str(exc))
         return 2
-    print(f"✔ وضعیت {r.tracking_code} شد «{r.status_label}». شهروند در گفت‌وگو باخبر می‌شود.", file=out)
+    detail = f"{r.status}" + (f" — {note}" if note else "") + (f" (actor: {actor})" if actor else "")
+    await db.audit.record(os_user(), "requests set-status", r.tracking_code, detail)
+    _say(out, f"✔ وضعیت {r.tracking_code} شد «{r.status_label}». شهروند در گفت‌وگو باخبر می‌شود.")
     return 0
 
 
 async def stats(db: Store, knowledge: Knowledge, out: TextIO, days: int) -> int:
     """Messages and users per day, top services, top unanswered questions, requests by status."""
-    print(render_plain((await stats_reply(db, knowledge, days)).text), file=out)
-    print("\nپرسش‌های بی‌پاسخ پرتکرار:", file=out)
+    _say(out, render_plain((await stats_reply(db, knowledge, days)).text), newlines=True)
+    _say(out, "\nپرسش‌های بی‌پاسخ پرتکرار:", newlines=True)
     rows = await db.log.unanswered(limit=10, since=dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
     for row in rows:
-        print(f"  {row.count:>4}  {_cut(row.example or row.normalized, 60)}", file=out)
+        _say(out, f"  {row.count:>4}  {_cut(_remask(row.example or row.normalized), 60)}")
     if not rows:
-        print("  —", file=out)
+        _say(out, "  —")
     return 0
 
 
-async def export(db: Store, what: str, path: Path, *, personal: bool, progress: TextIO = sys.stderr) -> int:
+async def prune(db: Store, settings, out: TextIO, *, force: bool) -> int:
+    """The retention pass, now (bot.dialogue.registration.retention); exit status 1 if a step was refused."""
+    if force:
+        await db.audit.record(os_user(), "prune --force")
+    done = await retention(db, settings, force=force)
+    _say(out, PRUNE_DONE.format(counts="، ".join(f"{name}: {'—' if n is None else n}" for name, n in done.items())))
+    if None in done.values():
+        _say(sys.stderr, PRUNE_REFUSED)
+        return 1
+    return 0
+
+
+async def audit(db: Store, out: TextIO, limit: int) -> int:
+    """The audit trail, newest first: when (Jalali, Tehran time), which OS account, what, on what."""
+    entries = await db.audit.recent(limit)
+    for e in entries:
+        parts = [_when(e.created_at), e.os_user, e.action, e.target or "", e.detail or ""]
+        _say(out, "  ".join(p for p in parts if p))
+    if not entries:
+        _say(out, "چیزی ثبت نشده است.")
+    return 0
+
+
+def os_user() -> str:
+    """The operating-system account running this process, as the audit trail records it: from the real
+    user id, not from USER or LOGNAME, which anyone can set."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # no passwd entry (a container), or not POSIX
+        try:
+            return f"uid:{os.getuid()}"
+        except AttributeError:
+            return getpass.getuser()
+
+
+async def export(db: Store, what: str, path: Path, *, personal: bool, knowledge: Knowledge | None = None,
+                 progress: TextIO | None = None) -> int:
     """Writes logs or requests as CSV in UTF-8 with a BOM (spreadsheet programs then show Persian), in
-    batches, with progress on stderr. Personal numbers in requests are masked unless asked otherwise."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    batches, with progress on stderr. Without `personal`, requests keep national codes and mobiles masked
+    and leave out user ids and every form answer but the non-personal choices (by the service's form in
+    `knowledge`). No cell can run as a formula, nor carry control characters (bot.sanitize)."""
+    progress = progress or sys.stderr
+    if personal and what == "requests":
+        await db.audit.record(os_user(), "export requests --with-personal-data", str(path))
     done = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
+    with _private_file(path) as f:
+        w = _SafeWriter(csv.writer(f))
         if what == "logs":
             w.writerow(["زمان (تهران)", "سکو", "کاربر", "جهت", "متن", "نوع پرسش", "خدمت", "امتیاز", "پاسخ داده شد",
                         "زمان پاسخ (ms)"])
@@ -168,7 +249,7 @@ async def export(db: Store, what: str, path: Path, *, personal: bool, progress: 
                     break
                 for e in rows:
                     answered = None if e.answered is None else int(e.answered)
-                    w.writerow([_iso_local(e.created_at), e.platform, e.user_id, e.direction, e.text,
+                    w.writerow([_iso_local(e.created_at), e.platform, e.user_id, e.direction, _remask(e.text),
                                 e.intent, e.service_id, e.score, answered, e.handling_ms])
                 last_id = rows[-1].id
                 done += len(rows)
@@ -185,19 +266,57 @@ async def export(db: Store, what: str, path: Path, *, personal: bool, progress: 
                 for r in batch:
                     code = r.national_code or ""
                     mobile = r.mobile or ""
+                    user: int | str = r.user_id
+                    data = dict(r.data)
                     if not personal:
                         code = mask_national_code(code) if code else ""
                         mobile = mask_mobile(mobile) if mobile else ""
-                    hidden = {r.national_code, r.mobile} - {None}
-                    data = dict(r.data) if personal else {k: v for k, v in r.data.items() if v not in hidden}
+                        user = ""
+                        data = _non_personal_answers(knowledge, r.service_id, r.data)
                     w.writerow([r.tracking_code, r.service_id, r.status_label, _iso_local(r.created_at),
-                                _iso_local(r.updated_at), r.platform, r.user_id, code, mobile,
+                                _iso_local(r.updated_at), r.platform, user, code, mobile,
                                 json.dumps(data, ensure_ascii=False)])
                 offset += len(batch)
                 done += len(batch)
                 _progress(progress, done, total)
     print(f"\n✔ {done} ردیف در {path} نوشته شد (UTF-8 با BOM).", file=progress)
     return 0
+
+
+# Form answers picked from a fixed list: no one is identified by them. Everything else a form asks (names,
+# birth dates, numbers, free text, a city typed after the province) is personal.
+NON_PERSONAL_FIELD_TYPES = frozenset({"choice", "yes_no", "province"})
+
+
+def _non_personal_answers(knowledge: Knowledge | None, service_id: str, data: dict) -> dict:
+    """The answers of a request that identify no one: those of choice fields of the service's form (none
+    when the service is not in the knowledge any more)."""
+    service = knowledge.get(service_id) if knowledge else None
+    if service is None:
+        return {}
+    kept = {f.name for f in fields_of(service) if f.type in NON_PERSONAL_FIELD_TYPES}
+    return {k: v for k, v in data.items() if k in kept}
+
+
+def _remask(text: str | None) -> str | None:
+    """Log text masked again on the way out (rows an older version logged were masked by narrower rules)."""
+    return mask_personal_data(text) if text else text
+
+
+def _private_file(path: Path) -> TextIO:
+    """`path` opened for writing, 0600 (owner only) even if it existed with another mode, in a folder created
+    0700: an export holds what the database holds."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    except BaseException:
+        os.close(fd)
+        raise
+    return open(fd, "w", encoding="utf-8-sig", newline="")  # the caller closes it
 
 
 def _iso_local(value: str | dt.datetime) -> str:

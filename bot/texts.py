@@ -203,14 +203,23 @@ REGISTERED_DUPLICATE = (
     "برای این کد ملی درخواست بازی در «{title}» از قبل ثبت شده است و درخواست تازه‌ای ساخته نشد.\n"
     "کد رهگیری همان درخواست: {code}"
 )
-REGISTERED_DUPLICATE_OTHER = (
-    "برای این کد ملی درخواست بازی در «{title}» از قبل ثبت شده است و درخواست تازه‌ای ساخته نشد. "
-    "کد رهگیری برای همان کسی فرستاده شده که ثبت‌نام کرده است."
+REQUEST_LIMIT = (
+    "از این حساب در یک روز گذشته {limit} درخواست ثبت شده است و بیش از این پذیرفته نمی‌شود 🙏\n"
+    "فرمتان نگه داشته شد؛ فردا دوباره «تأیید و ارسال» را بزنید."
 )
 NEXT_STEPS = "مراحل بعدی:"
 TRACK_BUTTON = "📌 پیگیری این درخواست"
 STATUS_CHANGED = "🔔 وضعیت درخواست {code} در «{title}» تغییر کرد:\n{status}{note}"
 FORM_OWN_CONTACT = "لطفاً شماره همراه خودتان را با دکمه «ارسال شماره همراه من» بفرستید یا آن را تایپ کنید."
+
+# The conversation log: what it keeps instead of a form answer or a reply that shows answers back (staff
+# read these; the answers themselves are personal and stay in the request only)
+LOG_FORM_ANSWER = "[پاسخ فرم: {field}]"
+LOG_FORM_SAVED = "[پاسخ فرم ثبت شد: {field}]"
+LOG_FORM_SUMMARY = "[خلاصه فرم]"
+LOG_FORM_AT_SUMMARY = "خلاصه"
+LOG_FORM_UNKNOWN_FIELD = "?"
+LOG_FORM_EDITED = "[ویرایش] [پاسخ فرم: ?]"
 
 # Admin commands (only for BOT_ADMIN_IDS)
 ADMIN_STATS_TITLE = "📊 آمار {days} روز گذشته"
@@ -224,4 +233,5 @@ ADMIN_UNANSWERED_ITEM = "• «{text}» — {count} بار، آخرین: {last}"
 ADMIN_UNANSWERED_EMPTY = "پرسش بی‌پاسخی ثبت نشده است 👌"
 ADMIN_RELOAD_OK = "✅ دانش دوباره بارگذاری شد: {count} خدمت."
 ADMIN_RELOAD_FAILED = "❌ دانش بارگذاری نشد و بات با دانش قبلی ({count} خدمت) ادامه می‌دهد. {n} مشکل:"
+ADMIN_RELOAD_SUPERSEDED = "ℹ️ در همین حین بارگذاری تازه‌تری شروع شد؛ نتیجه همان بارگذاری تازه‌تر به کار می‌رود."
 ADMIN_RELOAD_MORE = "… و {n} مشکل دیگر (همه را با python -m bot validate ببینید)."

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from storage.api import (
+    AuditRepo,
     BackendNotAvailable,
     ChatsRepo,
     Clock,
@@ -24,14 +25,17 @@ from storage.api import (
     Duplicate,
     LogRepo,
     LookupsRepo,
+    RequestLimitReached,
     RequestNotFound,
     RequestsRepo,
+    RetentionRefused,
     StorageError,
     StorageUnavailable,
     Store,
 )
 from storage.masking import mask_personal_data
 from storage.records import (
+    AuditEntry,
     ChatState,
     CreatedRequest,
     DayStats,
@@ -107,6 +111,8 @@ __all__ = [
     "OPEN_STATUSES",
     "STATUSES",
     "STATUS_LABELS",
+    "AuditEntry",
+    "AuditRepo",
     "BackendNotAvailable",
     "ChatState",
     "ChatsRepo",
@@ -121,8 +127,10 @@ __all__ = [
     "LookupsRepo",
     "Request",
     "RequestEvent",
+    "RequestLimitReached",
     "RequestNotFound",
     "RequestsRepo",
+    "RetentionRefused",
     "StatusNotice",
     "StorageError",
     "StorageUnavailable",

@@ -19,6 +19,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 from storage.records import (
     TEHRAN_OFFSET,
+    AuditEntry,
     ChatState,
     CreatedRequest,
     DayStats,
@@ -54,8 +55,21 @@ class Duplicate(StorageError):
     """A row with the same unique key already exists (a tracking code, say); nothing was saved."""
 
 
+class RequestLimitReached(StorageError):
+    """The chat account already registered its daily number of requests; nothing was stored."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request limit reached: {limit} a day")
+        self.limit = limit
+
+
 class RequestNotFound(StorageError, LookupError):
     """Staff named a tracking code that does not exist; the message is Persian and can be shown as is."""
+
+
+class RetentionRefused(StorageError):
+    """A retention prune was refused because the clock looks wrong (see storage/sqlite/retention.py for the
+    rules); nothing was deleted. `force=True` applies the ages to the clock as it is."""
 
 
 class BackendNotAvailable(StorageError, NotImplementedError):
@@ -79,6 +93,11 @@ class ChatsRepo(Protocol):
 
     async def set_data(self, platform: str, user_id: int, data: dict[str, Any]) -> None:
         """Replaces the user's extra data as a whole (read it with get, change it, write it back)."""
+        ...
+
+    async def prune(self, older_than_days: float, *, force: bool = False) -> int:
+        """Forgets the state of users quiet for that long; returns how many. Refuses (RetentionRefused)
+        when the clock looks wrong, unless `force`."""
         ...
 
 
@@ -106,8 +125,9 @@ class DraftsRepo(Protocol):
         """Drops the user's draft (sent or cancelled); False if there was none."""
         ...
 
-    async def prune(self, older_than_days: float) -> int:
-        """Drops drafts untouched for that long, since they hold personal answers; returns how many."""
+    async def prune(self, older_than_days: float, *, force: bool = False) -> int:
+        """Drops drafts untouched for that long, since they hold personal answers; returns how many.
+        Refuses (RetentionRefused) when the clock looks wrong, unless `force`."""
         ...
 
 
@@ -124,11 +144,20 @@ class RequestsRepo(Protocol):
         national_code: str | None,
         mobile: str | None,
         data: dict[str, Any],
+        *,
+        daily_limit: int | None = None,
     ) -> CreatedRequest:
-        """Registers a request and its 'submitted' event, unless the same person already has one open
-        (same service and national code): then nothing is stored and the answer says `duplicate`.
+        """Registers a request and its 'submitted' event, unless this chat account already has one open of
+        the same service and national code: then nothing is stored and the answer says `duplicate` (with
+        that request's code).
 
-        The check and the insert are one transaction, so two taps on "send" give one code. The
+        An open request of the same service and national code from *another* account does not stop the
+        registration, and the answer does not tell (a national code is no secret: refusing would be an
+        oracle, and a squatter would lock the real citizen out); the new request is stored with
+        `duplicate_of` pointing at the earlier one, for staff to resolve. With `daily_limit`, an account
+        that registered that many requests in the last 24 hours gets RequestLimitReached, nothing stored.
+
+        The checks and the insert are one transaction, so two taps on "send" give one code. The
         'submitted' event stays undelivered until mark_confirmed.
         """
         ...
@@ -170,9 +199,11 @@ class RequestsRepo(Protocol):
         ...
 
     async def list(
-        self, status: str | None = None, service_id: str | None = None, limit: int = 50, offset: int = 0
+        self, status: str | None = None, service_id: str | None = None, limit: int = 50, offset: int = 0,
+        *, duplicates_only: bool = False,
     ) -> list[Request]:
-        """Requests for the staff queue, newest first, optionally of one status and/or service."""
+        """Requests for the staff queue, newest first, optionally of one status and/or service, or only
+        those flagged as possible duplicates of an earlier request."""
         ...
 
     async def count_by_status(self) -> dict[str, int]:
@@ -181,6 +212,13 @@ class RequestsRepo(Protocol):
 
     async def count(self) -> int:
         """How many requests are stored (for an export's progress)."""
+        ...
+
+    async def anonymize_closed(self, older_than_days: float, *, force: bool = False) -> int:
+        """Removes everything that names a person (national code, mobile, answers, the chat account, the
+        notes of its history) from requests done or rejected that long ago; the request itself stays, with
+        its service, status and dates. Returns how many. Refuses (RetentionRefused) when the clock looks
+        wrong, unless `force`."""
         ...
 
 
@@ -248,8 +286,9 @@ class LogRepo(Protocol):
         """The services citizens asked about most in the last `days` days: (service id, questions)."""
         ...
 
-    async def prune(self, older_than_days: float) -> int:
-        """Deletes entries older than the retention promised to citizens; returns how many."""
+    async def prune(self, older_than_days: float, *, force: bool = False) -> int:
+        """Deletes entries older than the retention promised to citizens; returns how many. Refuses
+        (RetentionRefused) when the clock looks wrong, unless `force`."""
         ...
 
     async def stats_per_day(self, days: int = 30, utc_offset: _dt.timedelta = TEHRAN_OFFSET) -> list[DayStats]:
@@ -260,7 +299,9 @@ class LogRepo(Protocol):
 @runtime_checkable
 class LookupsRepo(Protocol):
     """Failed tracking-code look-ups per chat user (``store.lookups``): a user who keeps trying codes that
-    are not theirs is made to wait, longer after each failure."""
+    are not theirs is made to wait, longer after each failure. Only a quiet while forgets the failures, never
+    a successful look-up (an account owning one request would interleave it with guesses); a wall clock set
+    back or ahead must not lengthen a wait past its delay."""
 
     async def check(self, platform: str, user_id: int) -> float:
         """Seconds this user must wait before the next look-up; 0.0 means go ahead."""
@@ -270,8 +311,22 @@ class LookupsRepo(Protocol):
         """Counts a failed look-up; returns the wait it imposes on the next one."""
         ...
 
-    async def reset(self, platform: str, user_id: int) -> None:
-        """Forgets the failures, after a successful look-up."""
+    async def prune(self, older_than_days: float = 1.0) -> int:
+        """Drops the failures of users quiet for that long (long past any wait); returns how many."""
+        ...
+
+
+@runtime_checkable
+class AuditRepo(Protocol):
+    """Staff reads and changes of personal data (``store.audit``): append-only, never pruned; a backend must
+    make rows impossible to change or delete, not merely leave it to callers."""
+
+    async def record(self, os_user: str, action: str, target: str | None = None, detail: str | None = None) -> None:
+        """Appends one row: `os_user` did `action` (the command) on `target` (a tracking code, a file)."""
+        ...
+
+    async def recent(self, limit: int = 50) -> list[AuditEntry]:
+        """The latest rows, newest first."""
         ...
 
 
@@ -355,6 +410,14 @@ class Store(Protocol):
 
     @property
     def outbox(self) -> OutboxRepo: ...
+
+    @property
+    def audit(self) -> AuditRepo: ...
+
+    async def forget_deleted(self) -> None:
+        """Makes what was deleted or anonymised unrecoverable from the database's files too, as far as the
+        backend can (after a retention pass)."""
+        ...
 
     async def close(self) -> None:
         """Writes buffered log rows, waits for the write in progress, then releases the connection."""

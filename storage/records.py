@@ -50,15 +50,14 @@ class Draft:
 class CreatedRequest:
     """The answer to a registration.
 
-    `duplicate` is True when an open request of the same service and national code already existed and
-    nothing new was stored; `own` is False when that earlier request was made from another chat account, in
-    which case the handler should not show `tracking_code` (it belongs to someone else's conversation).
+    `duplicate` is True when this chat account already had an open request of the same service and
+    national code and nothing new was stored: `tracking_code` is that request's. A match with another
+    account's request is never reported here (see RequestsRepo.create).
     """
 
     tracking_code: str
     created_at: _dt.datetime
     duplicate: bool = False
-    own: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +83,11 @@ class Request:
     created_at: _dt.datetime
     updated_at: _dt.datetime
     events: tuple[RequestEvent, ...] = field(default=())
+    # The tracking code of an earlier open request of the same service and national code from another chat
+    # account: this one may be a duplicate (or the earlier one a squatter's), for staff to resolve.
+    duplicate_of: str | None = None
+    # When retention took the personal data out of this closed request (None: it still has them).
+    anonymized_at: _dt.datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -171,3 +175,18 @@ class OutgoingReply:
     chat_id: int
     payload: str  # the Reply, as JSON (bot.reply.to_json)
     attempts: int
+
+
+# -- the staff audit trail --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One staff action on personal data: who (the operating-system account), when, what, on what."""
+
+    id: int
+    created_at: _dt.datetime
+    os_user: str
+    action: str
+    target: str | None
+    detail: str | None

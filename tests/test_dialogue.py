@@ -161,6 +161,6 @@ async def test_every_turn_and_reply_is_logged_with_what_was_understood(dialogue:
     assert [(e.direction, e.text[:12].rstrip("*")) for e in entries] == [
         ("out", "سلام مریم! 👋"[:12]), ("in", "/start"),
         ("out", "متأسفانه خدمتی با «صدور گذرنامه»"[:12]), ("in", "صدور گذرنامه"),
-        ("out", "ارائه معرفی‌نامه دریافت تسهیلات طرح کارا"[:12]), ("in", "[دکمه] s:"),
+        ("out", "ارائه معرفی‌نامه دریافت تسهیلات طرح کارا"[:12]), ("in", f"[دکمه] s:{KARA}"[:12]),
     ]
     assert entries[3].answered is False and entries[5].service_id == KARA

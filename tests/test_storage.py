@@ -255,7 +255,7 @@ async def test_200_concurrent_creates_give_200_distinct_well_formed_codes(db):
 async def test_duplicate_open_request_returns_the_same_code(db):
     first = await make_request(db)
     again = await make_request(db)
-    assert again.duplicate is True and again.own is True
+    assert again.duplicate is True
     assert again.tracking_code == first.tracking_code
     assert (await db.fetchone("SELECT COUNT(*) FROM requests"))[0] == 1
 
@@ -266,10 +266,11 @@ async def test_concurrent_double_submit_gives_one_request(db):
     assert sum(not r.duplicate for r in results) == 1
 
 
-async def test_duplicate_from_another_account_is_marked_not_own(db):
-    await make_request(db, user_id=1)
+async def test_the_same_national_code_from_another_account_is_stored_and_flagged(db):
+    first = await make_request(db, user_id=1)
     other = await make_request(db, user_id=2)
-    assert other.duplicate is True and other.own is False
+    assert other.duplicate is False and other.tracking_code != first.tracking_code
+    assert (await db.requests.get(other.tracking_code)).duplicate_of == first.tracking_code
 
 
 async def test_closed_request_or_other_service_is_not_a_duplicate(db):

@@ -15,6 +15,7 @@ import pytest
 import storage
 from bot.settings import Settings
 from storage import (
+    AuditRepo,
     BackendNotAvailable,
     ChatsRepo,
     DraftsRepo,
@@ -31,7 +32,8 @@ from storage.sqlite import SqliteStore
 from storage.sqlite.requests import SqliteRequests
 
 ROOT = Path(__file__).resolve().parent.parent
-REPOS = {"chats": ChatsRepo, "drafts": DraftsRepo, "requests": RequestsRepo, "log": LogRepo, "lookups": LookupsRepo}
+REPOS = {"chats": ChatsRepo, "drafts": DraftsRepo, "requests": RequestsRepo, "log": LogRepo, "lookups": LookupsRepo,
+         "audit": AuditRepo}
 
 
 async def opened(url: str | Path) -> SqliteStore:
@@ -139,7 +141,7 @@ def test_the_protocols_cover_what_callers_use() -> None:
     """Every `db.<repo>.<method>` / `rt.db.<repo>.<method>` in product code is declared by a protocol."""
     used: set[tuple[str, str]] = set()
     for path in [*ROOT.glob("bot/*.py"), *ROOT.glob("handlers/*.py")]:
-        used |= set(re.findall(r"\bdb\.(chats|drafts|requests|log|lookups)\.(\w+)", path.read_text(encoding="utf-8")))
+        used |= set(re.findall(r"\bdb\.(chats|drafts|requests|log|lookups|audit)\.(\w+)", path.read_text(encoding="utf-8")))
     assert used, "the search found no calls: the pattern is out of date"
     missing = sorted(f"{repo}.{method}" for repo, method in used if method not in _methods(REPOS[repo]))
     assert missing == []

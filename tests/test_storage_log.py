@@ -190,9 +190,12 @@ async def test_limiter_allows_then_slows_down_then_forgets(db, clock):
     assert await limiter.record_failure("telegram", 1) == 0
 
 
-async def test_limiter_reset_after_success(db):
+async def test_limiter_forgets_only_after_a_quiet_window(db, clock):
     for _ in range(6):
         await db.lookups.record_failure("bale", 9)
     assert await db.lookups.check("bale", 9) > 0
-    await db.lookups.reset("bale", 9)
+    clock.advance(seconds=599)
+    assert await db.lookups.record_failure("bale", 9) == 120  # the seventh in a row
+    clock.advance(seconds=600)
     assert await db.lookups.check("bale", 9) == 0
+    assert await db.lookups.record_failure("bale", 9) == 0  # counted from one again

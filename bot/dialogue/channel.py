@@ -58,6 +58,9 @@ class TurnResult:
     understanding: Understanding | None = None  # what search made of a typed question (for the log)
     answered: bool = False  # whether the question was answered (unanswered ones are grouped for admins)
     alert: str | None = None  # a button: the short text shown on the tap (a stale button says so)
+    # What the conversation log keeps instead of the citizen's text: a form answer is personal (a name, a
+    # birth date) and is kept in the request only, never in the log.
+    logged_as: str | None = None
 
 
 class RecipientGone(Exception):

@@ -73,8 +73,7 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
     text, chat_id, user_id = turn.text or "", turn.chat_id, turn.user_id
     draft = await registration.active_draft(d, user_id)
     if draft is not None:  # the form has its own limits and asks its question again
-        await registration.on_text(d, out, chat_id, user_id, draft, text)
-        return TurnResult()
+        return TurnResult(logged_as=await registration.on_text(d, out, chat_id, user_id, draft, text))
     if len(text) > MAX_TEXT:
         await d.send(out, chat_id, Reply(T.TOO_LONG.format(limit=to_persian_digits(MAX_TEXT))))
         return TurnResult()
@@ -105,7 +104,7 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
 
 async def track(d: Dialogue, user_id: int, raw_code: str) -> Reply:
     """Looks a tracking code up for its owner only; a mistyped or unknown code counts towards slowing
-    down whoever guesses codes."""
+    down whoever guesses codes, and a successful look-up does not wipe that count."""
     lookups = d.store.lookups
     wait = await lookups.check(d.platform, user_id)
     if wait > 0:
@@ -118,7 +117,6 @@ async def track(d: Dialogue, user_id: int, raw_code: str) -> Reply:
     if request is None:
         await lookups.record_failure(d.platform, user_id)
         return Reply(T.TRACK_NOT_FOUND)
-    await lookups.reset(d.platform, user_id)
     service = d.knowledge.get(request.service_id)
     return answers.request_status(request, service.title if service else request.service_id)
 

@@ -43,14 +43,17 @@ class Dialogue:
         self.platform: str = settings.platform
         # Tracking codes whose confirmation a turn is sending right now (the notice loop leaves them alone).
         self.confirming: set[str] = set()
+        # Counts /reload requests: only the latest one started may swap its engine in (dialogue/staff.py).
+        self.reload_generation = 0
 
     @property
     def knowledge(self) -> Knowledge:
         return self.engine.knowledge
 
     def is_admin(self, user_id: int) -> bool:
-        """Whether the user is listed in BOT_ADMIN_IDS."""
-        return user_id in self.settings.admin_ids
+        """Whether this account of this platform is listed in BOT_ADMIN_IDS (`telegram:123`, `bale:456`, or a
+        plain id for the configured platform): the same number on another platform is someone else."""
+        return self.settings.is_admin(self.platform, user_id)
 
     async def remember_service(self, user_id: int, service_id: str | None) -> None:
         """Remembers the service the citizen is looking at, for follow-up questions. Best effort: the
@@ -61,9 +64,10 @@ class Dialogue:
             log.warning("could not remember the current service: %s", exc)
 
     async def send(self, out: Outbox, chat_id: int, reply: Reply) -> bool:
-        """Sends one reply and writes its row in the conversation log (private chats: the chat is the user)."""
+        """Sends one reply and writes its row in the conversation log (private chats: the chat is the user);
+        a reply that shows the citizen's answers back is logged by its `log_as` only."""
         try:
-            await self.store.log.add(self.platform, chat_id, chat_id, "out", render_plain(reply.text))
+            await self.store.log.add(self.platform, chat_id, chat_id, "out", reply.log_as or render_plain(reply.text))
         except Exception as exc:
             log.warning("could not write the conversation log: %s", exc)
         return await out.send(chat_id, reply)
@@ -71,7 +75,7 @@ class Dialogue:
     async def handle(self, turn: Turn, out: Outbox) -> TurnResult:
         """Answers one turn and writes its row in the conversation log (also when answering failed)."""
         started = time.perf_counter()
-        result = TurnResult()
+        result: TurnResult | None = None  # None: answering failed
         try:
             result = await self._answer(turn, out)
             return result
@@ -97,8 +101,10 @@ class Dialogue:
             return TurnResult()
         return await citizen.ask(self, turn, out)
 
-    async def _log_turn(self, turn: Turn, result: TurnResult, handling_ms: float) -> None:
-        """The log row of an incoming turn, with what the bot understood of it."""
+    async def _log_turn(self, turn: Turn, outcome: TurnResult | None, handling_ms: float) -> None:
+        """The log row of an incoming turn, with what the bot understood of it; a form answer only as the
+        question it answered (see TurnResult.logged_as)."""
+        result = outcome or TurnResult()
         kw: dict = {}
         u = result.understanding
         if u is not None:
@@ -118,10 +124,23 @@ class Dialogue:
             if p is not None and p.action in (Action.SERVICE, Action.REGISTER, Action.FACT):
                 kw = {"service_id": p.arg(0)}
         try:
-            await self.store.log.add(self.platform, turn.user_id, turn.chat_id, "in", turn.describe(),
+            text = result.logged_as
+            if text is None and (outcome is None or turn.edited):
+                text = await self._form_answer_marker(turn)
+            text = text or turn.describe()
+            await self.store.log.add(self.platform, turn.user_id, turn.chat_id, "in", text,
                                      handling_ms=handling_ms, **kw)
         except Exception as exc:
             log.warning("could not write the conversation log: %s", exc)
+
+    async def _form_answer_marker(self, turn: Turn) -> str | None:
+        """The log's stand-in for text that may be a form answer although no form step said so: an edited
+        message, or a turn that failed half-way, while a form is open."""
+        if turn.text is None or turn.text.startswith("/"):
+            return None
+        if await registration.active_draft(self, turn.user_id) is None:
+            return None
+        return T.LOG_FORM_EDITED if turn.edited else T.LOG_FORM_ANSWER.format(field=T.LOG_FORM_UNKNOWN_FIELD)
 
     async def command(self, turn: Turn, out: Outbox) -> None:
         """A command, with or without its entity («/start», «/start@bot», «/stats»)."""
@@ -143,5 +162,5 @@ class Dialogue:
         return await registration.deliver_notices(self, out)
 
     async def prune(self) -> None:
-        """Retention of logs and stale drafts."""
+        """Retention: logs, chat state, drafts, look-ups; closed requests anonymised (registration.retention)."""
         await registration.prune(self)

@@ -14,15 +14,19 @@ from bot.payload import Action, FormOp, Payload, pack
 from bot.persian import jalali_datetime, to_persian_digits
 from bot.questions import FACTS
 from bot.reply import Button, Reply, bold
+from storage import RequestLimitReached, RetentionRefused
 
 if TYPE_CHECKING:
     from bot.dialogue.core import Dialogue
+    from bot.settings import Settings
+    from storage import Store
 
 log = logging.getLogger(__name__)
 
 PAUSED = "__paused"  # a flag among the answers of a form set aside by /start (kept with its state)
 DRAFT_RETENTION_DAYS = 30
 UNSURE = "unsure_confirmation"  # chat data: a tracking code whose confirmation may not have arrived
+LOOKUP_RETENTION_DAYS = 1  # failed look-ups: far longer than any wait they impose
 
 
 def _state(draft) -> forms.FormState:
@@ -51,21 +55,24 @@ async def begin(d: Dialogue, out: Outbox, chat_id: int, user_id: int, service: S
     await _apply(d, out, chat_id, user_id, service, forms.start(service))
 
 
-async def on_text(d: Dialogue, out: Outbox, chat_id: int, user_id: int, draft, text: str) -> None:
-    """A typed answer to the current question."""
+async def on_text(d: Dialogue, out: Outbox, chat_id: int, user_id: int, draft, text: str) -> str | None:
+    """A typed answer to the current question. Returns what the conversation log keeps instead of the text
+    (the answer is personal), or None when the text was a question asked in passing."""
     service = d.knowledge.get(draft.service_id)
     if service is None:  # the service left the catalogue since the form was started
         await d.store.drafts.delete(d.platform, user_id)
         await d.send(out, chat_id, Reply(T.STALE_BUTTON))
-        return
+        return T.LOG_FORM_ANSWER.format(field=T.LOG_FORM_UNKNOWN_FIELD)
     state = _state(draft)
     side = _side_question(d, service, state, text)
     if side is not None:  # answered in passing; the question of the form is asked again, nothing stored
         await d.send(out, chat_id, Reply(side + "\n\n" + T.FORM_SIDE_BACK))
         for reply in forms.prompt(service, state):
             await d.send(out, chat_id, reply)
-        return
+        return None
+    field = forms.field_at(service, state) or T.LOG_FORM_AT_SUMMARY
     await _apply(d, out, chat_id, user_id, service, forms.answer(service, state, text))
+    return T.LOG_FORM_ANSWER.format(field=field)
 
 
 def _side_question(d: Dialogue, service: Service, state: forms.FormState, text: str) -> str | None:
@@ -167,15 +174,18 @@ async def _apply(d: Dialogue, out: Outbox, chat_id: int, user_id: int, service: 
 
 async def _submit(d: Dialogue, out: Outbox, chat_id: int, user_id: int, service: Service,
                   state: forms.FormState) -> None:
-    """The request and its tracking code, in one transaction; then the draft goes."""
+    """The request and its tracking code, in one transaction; then the draft goes. Over the daily cap
+    nothing is stored and the draft stays, to be sent another day."""
     data = {k: v for k, v in state.answers.items() if "__" not in k}
     national_code, mobile = forms.submitted_identity(service, data)
-    created = await d.store.requests.create(service.id, d.platform, user_id, chat_id, national_code, mobile, data)
+    try:
+        created = await d.store.requests.create(service.id, d.platform, user_id, chat_id, national_code, mobile,
+                                                data, daily_limit=d.settings.max_requests_per_day)
+    except RequestLimitReached as exc:
+        await d.send(out, chat_id, Reply(T.REQUEST_LIMIT.format(limit=to_persian_digits(exc.limit))))
+        return
     await d.store.drafts.delete(d.platform, user_id)
     code = to_persian_digits(created.tracking_code)
-    if created.duplicate and not getattr(created, "own", True):
-        await d.send(out, chat_id, Reply(T.REGISTERED_DUPLICATE_OTHER.format(title=bold(service.title))))
-        return
     if created.duplicate:
         text = T.REGISTERED_DUPLICATE.format(title=bold(service.title), code=bold(code))
         buttons = ((Button(T.TRACK_BUTTON, pack(Action.TRACK, created.tracking_code)),),
@@ -185,9 +195,10 @@ async def _submit(d: Dialogue, out: Outbox, chat_id: int, user_id: int, service:
     d.confirming.add(created.tracking_code)
     try:
         delivered = await d.send(out, chat_id, confirmation(service, created.tracking_code, created.created_at))
-        # Sent, or refused (then the notice loop sends it later: the code is never lost). When the platform
-        # did not answer in time the message has most likely arrived: it is not sent again, and the code is
-        # shown once more, as a reminder, with the citizen's next message.
+        # Sent, or queued by the channel to be sent when the platform allows. If the platform refused it,
+        # `send` raised: not marked, the notice loop sends it later, so the code is never lost. When the
+        # platform did not answer in time the message has most likely arrived: it is not sent again, and
+        # the code is shown once more, as a reminder, with the citizen's next message.
         await d.store.requests.mark_confirmed(created.tracking_code)
         if not delivered:
             state = await d.store.chats.get(d.platform, user_id)
@@ -290,8 +301,34 @@ async def deliver_notices(d: Dialogue, out: Outbox) -> int:
 
 
 async def prune(d: Dialogue) -> None:
-    """Retention: conversation logs older than BOT_LOG_RETENTION_DAYS, drafts untouched for a month."""
-    removed = await d.store.log.prune(d.settings.log_retention_days)
-    drafts = await d.store.drafts.prune(DRAFT_RETENTION_DAYS)
-    if removed or drafts:
-        log.info("retention: %d log entries and %d stale drafts removed", removed, drafts)
+    """The retention pass the running bot makes about once an hour (see retention)."""
+    await retention(d.store, d.settings)
+
+
+async def retention(store: Store, settings: Settings, *, force: bool = False) -> dict[str, int | None]:
+    """Deletes what is kept no longer than promised: conversation logs and chat state older than
+    BOT_LOG_RETENTION_DAYS, drafts untouched for a month, failed look-ups of yesterday; and anonymises
+    requests done or rejected more than BOT_REQUEST_RETENTION_DAYS ago. Returns how many rows each step
+    touched (None: refused).
+
+    A step the storage refuses because the clock looks wrong (a jump ahead would otherwise delete live
+    data; see storage/sqlite/retention.py) is skipped with a warning; `force` (``python -m bot prune
+    --force``, after checking the clock) applies the ages to the clock as it is."""
+    steps = (
+        ("log", lambda: store.log.prune(settings.log_retention_days, force=force)),
+        ("drafts", lambda: store.drafts.prune(DRAFT_RETENTION_DAYS, force=force)),
+        ("chat_state", lambda: store.chats.prune(settings.log_retention_days, force=force)),
+        ("lookups", lambda: store.lookups.prune(LOOKUP_RETENTION_DAYS)),
+        ("requests", lambda: store.requests.anonymize_closed(settings.request_retention_days, force=force)),
+    )
+    done: dict[str, int | None] = {}
+    for name, step in steps:
+        try:
+            done[name] = await step()
+        except RetentionRefused as exc:
+            log.warning("retention of %s refused: %s", name, exc)
+            done[name] = None
+    if any(done.values()):
+        await store.forget_deleted()
+        log.info("retention: %s", ", ".join(f"{n} {name}" for name, n in done.items() if n))
+    return done

@@ -13,7 +13,9 @@ from bot import texts as T
 from bot.knowledge import Knowledge, Problem, check_knowledge
 from bot.persian import jalali_date, jalali_datetime, to_persian_digits
 from bot.reply import Reply, bold
+from bot.sanitize import printable
 from bot.search import SearchEngine
+from storage.masking import mask_personal_data
 from storage.requests import STATUS_LABELS
 
 if TYPE_CHECKING:
@@ -52,14 +54,15 @@ async def stats_reply(store: Store, knowledge: Knowledge, days: int = 7) -> Repl
 
 
 async def unanswered_reply(store: Store, limit: int = UNANSWERED_SHOWN) -> Reply:
-    """The questions the bot could not answer, most frequent first: where aliases or cards are missing."""
+    """The questions the bot could not answer, most frequent first: where aliases or cards are missing.
+    Masked again as shown (rows an older version logged were masked by narrower rules)."""
     rows = await store.log.unanswered(limit=limit)
     if not rows:
         return Reply(T.ADMIN_UNANSWERED_EMPTY)
     lines = [bold(T.ADMIN_UNANSWERED_TITLE)]
     for row in rows:
         lines.append(T.ADMIN_UNANSWERED_ITEM.format(
-            text=row.example or row.normalized, count=to_persian_digits(row.count),
+            text=mask_personal_data(printable(row.example or row.normalized)), count=to_persian_digits(row.count),
             last=jalali_datetime(row.last_seen),
         ))
     return Reply("\n".join(lines))
@@ -67,14 +70,22 @@ async def unanswered_reply(store: Store, limit: int = UNANSWERED_SHOWN) -> Reply
 
 async def reload_knowledge(d: Dialogue, directory: Path | None = None) -> Reply:
     """Builds a new engine from the knowledge directory off the event loop and swaps it in only when
-    every file is valid; otherwise lists the problems (file: field: message)."""
+    every file is valid; otherwise lists the problems (file: field: message).
+
+    Only the latest reload started may swap its engine in: when two admins reload at once, an older, slower
+    build that finishes last would otherwise put back the files as they were before the newer one."""
     directory = directory or d.settings.knowledge_dir
+    d.reload_generation += 1
+    generation = d.reload_generation
 
     def build() -> tuple[SearchEngine | None, list[Problem], Knowledge | None]:
         knowledge, problems = check_knowledge(directory)
         return (SearchEngine(knowledge) if knowledge else None), problems, knowledge
 
     engine, problems, knowledge = await asyncio.to_thread(build)
+    if generation != d.reload_generation:
+        log.info("reload %d superseded by reload %d; its knowledge is dropped", generation, d.reload_generation)
+        return Reply(T.ADMIN_RELOAD_SUPERSEDED)
     if engine is None:
         log.warning("reload refused: %d problems in %s", len(problems), directory)
         lines = [T.ADMIN_RELOAD_FAILED.format(count=to_persian_digits(len(d.knowledge.services)),

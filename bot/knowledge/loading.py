@@ -124,6 +124,15 @@ def _strip_yaml_mark(err: yaml.YAMLError) -> str:
 
 
 MAX_EXPANDED_NODES = 200_000  # a card has a few hundred values; YAML aliases can make billions
+# A card is a few kilobytes, nested five levels deep, its longest text a few hundred characters: these limits
+# leave room for any real card and refuse what would exhaust memory, time or the stack (a hostile or broken
+# file must be reported as `file: field: message`, never crash validate or the bot's start-up).
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 32
+MAX_TEXT_CHARS = 20_000
+KNOWLEDGE_FILE_TOO_BIG = "فایل {size:,} کیلوبایت است؛ اندازه هر فایل دانش حداکثر {limit:,} کیلوبایت است"
+KNOWLEDGE_TOO_DEEP = "ساختار فایل بیش از {limit} سطح تودرتو است (فهرست در فهرست یا مجموعه در مجموعه)"
+KNOWLEDGE_TEXT_TOO_LONG = "متن {size:,} نویسه است؛ هر متن حداکثر {limit:,} نویسه"
 
 
 def _expanded_size(data: Any, limit: int = MAX_EXPANDED_NODES) -> int:
@@ -153,12 +162,74 @@ def _expanded_size(data: Any, limit: int = MAX_EXPANDED_NODES) -> int:
     return size(data)
 
 
-def parse_service(text: str, file: str) -> tuple[Service | None, list[Problem]]:
-    """Parses one knowledge file's text; returns the service or the list of its problems."""
+def _too_big(size: int, file: str) -> list[Problem]:
+    if size <= MAX_FILE_BYTES:
+        return []
+    return [Problem(file, "(file)", KNOWLEDGE_FILE_TOO_BIG.format(size=-(-size // 1000), limit=MAX_FILE_BYTES // 1000))]
+
+
+def _too_deep(text: str) -> bool:
+    """Whether the YAML nests deeper than MAX_DEPTH, found on the parser's events (which need no recursion)
+    before the composer, which recurses once per level and would overflow the stack."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return False
+
+
+def _long_texts(data: Any, file: str) -> list[Problem]:
+    """A problem for every text (value or key) longer than MAX_TEXT_CHARS, named by where it is."""
+    problems: list[Problem] = []
+    seen: set[int] = set()
+
+    def walk(value: Any, loc: tuple[Any, ...]) -> None:
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT_CHARS:
+                problems.append(Problem(file, _loc(loc), KNOWLEDGE_TEXT_TOO_LONG.format(size=len(value), limit=MAX_TEXT_CHARS)))
+            return
+        if not isinstance(value, (dict, list)) or id(value) in seen:
+            return
+        seen.add(id(value))
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            walk(key, loc)
+            walk(item, (*loc, key))
+
+    walk(data, ())
+    return problems
+
+
+def _read_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
+    """The data of a knowledge file's text, or the problems that stop it from being read: a syntax error,
+    or a file too big, too deeply nested or with an overlong text (limits above)."""
+    problems = _too_big(len(text.encode("utf-8", errors="replace")), file)
+    if problems:
+        return None, problems
     try:
+        if _too_deep(text):
+            return None, [Problem(file, "(file)", KNOWLEDGE_TOO_DEEP.format(limit=MAX_DEPTH))]
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         return None, [Problem(file, "(file)", _strip_yaml_mark(exc))]
+    except RecursionError:  # the limit above should make this impossible; never a traceback at start-up
+        return None, [Problem(file, "(file)", KNOWLEDGE_TOO_DEEP.format(limit=MAX_DEPTH))]
+    if isinstance(data, (dict, list)) and _expanded_size(data) <= MAX_EXPANDED_NODES:
+        problems = _long_texts(data, file)
+        if problems:
+            return None, problems
+    return data, []
+
+
+def parse_service(text: str, file: str) -> tuple[Service | None, list[Problem]]:
+    """Parses one knowledge file's text; returns the service or the list of its problems."""
+    data, problems = _read_yaml(text, file)
+    if problems:
+        return None, problems
     if data is None:
         return None, [Problem(file, "(file)", "فایل خالی است")]
     if not isinstance(data, dict):
@@ -196,10 +267,9 @@ class Knowledge:
 
 def parse_lexicon(text: str, file: str) -> tuple[Lexicon | None, list[Problem]]:
     """Parses the lexicon file; returns it or its problems."""
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.YAMLError as exc:
-        return None, [Problem(file, "(file)", _strip_yaml_mark(exc))]
+    data, problems = _read_yaml(text, file)
+    if problems:
+        return None, problems
     if data is None:
         return Lexicon(), []
     if not isinstance(data, dict):
@@ -227,6 +297,10 @@ def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     first_file: dict[str, str] = {}
     for path in files:
         name = str(path)
+        too_big = _too_big(path.stat().st_size, name)  # before reading it: a huge file is not even loaded
+        if too_big:
+            problems.extend(too_big)
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
@@ -245,7 +319,8 @@ def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     lex_path = directory / "lexicon.yaml"
     if lex_path.exists():
         try:
-            lex, errs = parse_lexicon(lex_path.read_text(encoding="utf-8"), str(lex_path))
+            errs = _too_big(lex_path.stat().st_size, str(lex_path))
+            lex, errs = (None, errs) if errs else parse_lexicon(lex_path.read_text(encoding="utf-8"), str(lex_path))
         except UnicodeDecodeError as exc:
             lex, errs = None, [Problem(str(lex_path), "(file)", f"فایل با UTF-8 ذخیره نشده (بایت {exc.start})")]
         problems.extend(errs)

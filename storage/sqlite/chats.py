@@ -10,6 +10,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from storage.records import ChatState
+from storage.sqlite import retention
 from storage.sqlite._common import dumps, from_iso, loads, to_iso
 
 if TYPE_CHECKING:
@@ -86,3 +87,13 @@ class SqliteChats:
                 (platform, user_id, payload, to_iso(self._db.now())),
             )
         self._cache.pop((platform, user_id), None)
+
+    async def prune(self, older_than_days: float, *, force: bool = False) -> int:
+        """Forgets the state of users quiet for that long; returns how many. Raises RetentionRefused when
+        the clock looks wrong (storage/sqlite/retention.py), unless `force`."""
+        async with self._db.write() as conn:
+            cutoff = await retention.cutoff(self._db, conn, older_than_days, force=force)
+            await retention.check_share(conn, "chat_state", "updated_at < ?", (cutoff,), force=force)
+            cursor = await conn.execute("DELETE FROM chat_state WHERE updated_at < ?", (cutoff,))
+        self._cache.clear()
+        return cursor.rowcount

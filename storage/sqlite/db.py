@@ -13,7 +13,7 @@ open it directly::
 or, equivalently, ``async with await SqliteStore.open(path) as db: ...``. Closing matters: aiosqlite runs
 the connection on a thread that keeps the process alive until the connection is closed.
 
-The repositories (``db.requests``, ``db.drafts``, ``db.chats``, ``db.log``, ``db.lookups``) use
+The repositories (``db.requests``, ``db.drafts``, ``db.chats``, ``db.log``, ``db.lookups``, ``db.audit``) use
 ``db.write()``, ``db.fetchall()`` and ``db.fetchone()``; nothing outside storage/sqlite/ should.
 
 One connection is shared by every coroutine. Its statements run one at a time on aiosqlite's thread, but
@@ -36,9 +36,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from importlib import resources
@@ -48,6 +50,7 @@ from typing import Any, Self
 import aiosqlite
 
 from storage.api import Clock, Duplicate, StorageUnavailable
+from storage.sqlite.audit import SqliteAudit
 from storage.sqlite.chats import SqliteChats
 from storage.sqlite.delivery import SqliteInbox, SqliteOutbox
 from storage.sqlite.drafts import SqliteDrafts
@@ -123,6 +126,38 @@ def load_migrations() -> list[Migration]:
     return found
 
 
+def _make_private_folder(folder: Path) -> None:
+    """Creates `folder` and its missing parents as 0700 (owner only); folders that exist are left alone."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for created in reversed(missing):
+        with suppress(FileExistsError):
+            created.mkdir(mode=0o700)
+            created.chmod(0o700)  # mkdir's mode is cut by the umask; an odd umask could leave it unusable
+
+
+def _create_private_file(path: Path) -> None:
+    """Creates the database file empty and 0600 before SQLite does (SQLite would create it by the umask,
+    usually 0644, readable by every local user, and gives its -wal and -shm files the same mode)."""
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _make_private(path: Path) -> None:
+    """Takes group and other permissions away from the database file and its -wal / -shm companions (a file
+    an older version created 0644, say), whatever the umask was."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with suppress(FileNotFoundError, PermissionError):
+            if file.is_file():
+                current = file.stat().st_mode & 0o777
+                if current & 0o077:
+                    file.chmod(current & 0o700)
+
+
 def _probe(target: str, uri: bool) -> None:
     conn = sqlite3.connect(target, uri=uri)
     try:
@@ -144,11 +179,19 @@ class SqliteStore:
     chats: SqliteChats
     log: SqliteLog
     lookups: SqliteLookups
+    audit: SqliteAudit
 
-    def __init__(self, conn: aiosqlite.Connection, path: str, clock: Clock) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, path: str, clock: Clock, monotonic: Callable[[], float] | None = None
+    ) -> None:
         self._conn = conn
         self.path = path
         self._clock = clock
+        # Seconds on a clock that never jumps, for waits measured within the process (storage.sqlite.lookups).
+        # A test's clock drives both, so moving it moves waits too.
+        self.monotonic: Callable[[], float] = monotonic or (
+            time.monotonic if clock is _utc_now else (lambda: clock().timestamp())
+        )
         self._write_lock = asyncio.Lock()
         self._writer: asyncio.Task[Any] | None = None
         self.requests = SqliteRequests(self)
@@ -158,6 +201,7 @@ class SqliteStore:
         self.lookups = SqliteLookups(self)
         self.inbox = SqliteInbox(self)
         self.outbox = SqliteOutbox(self)
+        self.audit = SqliteAudit(self)
 
     # -- life cycle ----------------------------------------------------------------------------------------
 
@@ -177,12 +221,20 @@ class SqliteStore:
         then raises StorageUnavailable, as it would on a disk remounted read-only. `clock` returns an aware
         datetime and replaces the wall clock in tests. Raises StorageUnavailable if the file cannot be
         opened or migrated.
+
+        The database holds national codes, mobiles and names: folders created here are 0700, the file and
+        its -wal / -shm companions 0600 (owner only), whatever the umask, also when an older version left
+        them readable.
         """
         path = Path(path)
         if read_only:
             target, uri = f"{path.resolve().as_uri()}?mode=ro", True
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                _make_private_folder(path.parent)
+                _create_private_file(path)
+            except OSError as exc:
+                raise StorageUnavailable(f"database unavailable: {exc}") from exc
             target, uri = str(path), False
         try:
             # A file that cannot be opened is found out here, on a short-lived plain connection: when
@@ -198,6 +250,8 @@ class SqliteStore:
         db = cls(conn, str(path), clock or _utc_now)
         try:
             await db._configure(busy_timeout_ms, read_only)
+            if not read_only:
+                await asyncio.to_thread(_make_private, path)  # after WAL mode made the -wal and -shm files
             await db._migrate(list(migrations) if migrations is not None else load_migrations())
         except BaseException as exc:
             await conn.close()
@@ -215,6 +269,9 @@ class SqliteStore:
             await self._conn.execute("PRAGMA journal_mode = WAL")
             await self._conn.execute("PRAGMA synchronous = NORMAL")
         await self._conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows (pruned logs, anonymised requests) are overwritten with zeros, not left in free pages
+        # for anyone with the file to read back.
+        await self._conn.execute("PRAGMA secure_delete = ON")
 
     async def _migrate(self, migrations: list[Migration]) -> None:
         latest = migrations[-1].version if migrations else 0
@@ -234,6 +291,14 @@ class SqliteStore:
                     continue
                 await conn.executescript(migration.sql)
                 await conn.execute(f"PRAGMA user_version = {migration.version}")
+
+    async def forget_deleted(self) -> None:
+        """After a retention pass: copies the zeroed pages (secure_delete) into the database file and
+        empties the -wal file, which still holds the pages as they were before the deletion. Best effort: a
+        reader holding an old snapshot keeps the -wal until the next pass."""
+        async with self._write_lock:
+            with suppress(sqlite3.Error):
+                await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def close(self) -> None:
         """Writes buffered log rows, waits for the write in progress, then closes the connection and stops

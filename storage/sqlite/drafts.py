@@ -6,11 +6,11 @@ and `editing` mean; this module only keeps them. The contract is storage.api.Dra
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from storage.records import Draft
+from storage.sqlite import retention
 from storage.sqlite._common import dumps, from_iso, loads, to_iso
 
 if TYPE_CHECKING:
@@ -89,10 +89,12 @@ class SqliteDrafts:
         self._remember((platform, user_id), None)
         return cursor.rowcount > 0
 
-    async def prune(self, older_than_days: float) -> int:
-        """Drops drafts untouched for that long, since they hold personal answers; returns how many."""
-        cutoff = to_iso(self._db.now() - _dt.timedelta(days=older_than_days))
+    async def prune(self, older_than_days: float, *, force: bool = False) -> int:
+        """Drops drafts untouched for that long, since they hold personal answers; returns how many.
+        Raises RetentionRefused when the clock looks wrong (storage/sqlite/retention.py), unless `force`."""
         async with self._db.write() as conn:
+            cutoff = await retention.cutoff(self._db, conn, older_than_days, force=force)
+            await retention.check_share(conn, "drafts", "updated_at < ?", (cutoff,), force=force)
             cursor = await conn.execute("DELETE FROM drafts WHERE updated_at < ?", (cutoff,))
         self._cache.clear()
         return cursor.rowcount

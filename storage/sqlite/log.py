@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from storage.masking import mask_personal_data
 from storage.records import TEHRAN_OFFSET, DayStats, Direction, LogEntry, UnansweredQuestion
+from storage.sqlite import retention
 from storage.sqlite._common import from_iso, to_iso
 
 if TYPE_CHECKING:
@@ -226,10 +227,12 @@ class SqliteLog:
         )
         return [(row["service_id"], row["n"]) for row in rows]
 
-    async def prune(self, older_than_days: float) -> int:
-        """Deletes entries older than the retention promised to citizens; returns how many were deleted."""
-        cutoff = to_iso(self._db.now() - _dt.timedelta(days=older_than_days))
+    async def prune(self, older_than_days: float, *, force: bool = False) -> int:
+        """Deletes entries older than the retention promised to citizens; returns how many were deleted.
+        Raises RetentionRefused when the clock looks wrong (storage/sqlite/retention.py), unless `force`."""
         async with self._db.write() as conn:
+            cutoff = await retention.cutoff(self._db, conn, older_than_days, force=force)
+            await retention.check_share(conn, "message_log", "created_at < ?", (cutoff,), force=force)
             cursor = await conn.execute("DELETE FROM message_log WHERE created_at < ?", (cutoff,))
             return cursor.rowcount
 

@@ -13,15 +13,22 @@ from typing import TYPE_CHECKING, Any
 
 from storage import requests as rules
 from storage import tracking
-from storage.api import RequestNotFound
+from storage.api import RequestLimitReached, RequestNotFound
 from storage.records import CreatedRequest, Request, RequestEvent, StatusNotice
-from storage.requests import MSG_NOT_FOUND, OPEN_STATUSES, STATUSES, SUBMITTED, check_transition
+from storage.requests import DONE, MSG_NOT_FOUND, OPEN_STATUSES, REJECTED, STATUSES, SUBMITTED, check_transition
+from storage.sqlite import retention
 from storage.sqlite._common import dumps, from_iso, loads, to_iso
 
 if TYPE_CHECKING:
     from storage.sqlite.db import SqliteStore
 
 _CODE_ATTEMPTS = 10
+_DAY = _dt.timedelta(days=1)
+# Every read of requests names the earlier request a possible duplicate points at by its tracking code.
+_SELECT = (
+    "SELECT r.*, d.tracking_code AS duplicate_of_code FROM requests r"
+    " LEFT JOIN requests d ON d.id = r.duplicate_of"
+)
 
 
 def _request(row: sqlite3.Row, events: tuple[RequestEvent, ...] = ()) -> Request:
@@ -39,6 +46,8 @@ def _request(row: sqlite3.Row, events: tuple[RequestEvent, ...] = ()) -> Request
         created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
         updated_at=from_iso(row["updated_at"]),  # type: ignore[arg-type]
         events=events,
+        duplicate_of=row["duplicate_of_code"],
+        anonymized_at=from_iso(row["anonymized_at"]),
     )
 
 
@@ -62,39 +71,53 @@ class SqliteRequests:
         national_code: str | None,
         mobile: str | None,
         data: dict[str, Any],
+        *,
+        daily_limit: int | None = None,
     ) -> CreatedRequest:
-        """Registers a request and its 'submitted' event, unless the same person already has one open.
+        """Registers a request and its 'submitted' event, unless this account already has it open.
 
         Pass `national_code` and `mobile` in canonical form (bot.identifiers): the duplicate check compares
-        them as text. The check and the insert share one transaction, so two taps on "send" give one code.
+        them as text. Another account's open request of the same service and national code is not
+        reported: the new one is stored with `duplicate_of` pointing at it. With `daily_limit`, raises
+        RequestLimitReached when the account registered that many in the last 24 hours. The checks and
+        the insert share one transaction, so two taps on "send" give one code.
         """
         payload = dumps(data)  # fail on unserializable answers before taking the write lock
         async with self._db.write() as conn:
+            duplicate_of = None
             if national_code:
                 rows = await conn.execute_fetchall(
-                    "SELECT tracking_code, created_at, platform, user_id FROM requests"
+                    "SELECT id, tracking_code, created_at, platform, user_id FROM requests"
                     " WHERE service_id = ? AND national_code = ?"
                     f" AND status IN ({','.join('?' * len(OPEN_STATUSES))})"
-                    " ORDER BY id DESC LIMIT 1",
+                    " ORDER BY id",
                     (service_id, national_code, *sorted(OPEN_STATUSES)),
                 )
-                if rows:
-                    row = next(iter(rows))
+                own = [row for row in rows if (row["platform"], row["user_id"]) == (platform, user_id)]
+                if own:
                     return CreatedRequest(
-                        tracking_code=row["tracking_code"],
-                        created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
+                        tracking_code=own[-1]["tracking_code"],
+                        created_at=from_iso(own[-1]["created_at"]),  # type: ignore[arg-type]
                         duplicate=True,
-                        own=(row["platform"], row["user_id"]) == (platform, user_id),
                     )
+                if rows:  # another account's: the earliest open one is the one to compare with
+                    duplicate_of = next(iter(rows))["id"]
             now = self._db.now()
             stamp = to_iso(now)
+            if daily_limit is not None:
+                rows = await conn.execute_fetchall(
+                    "SELECT COUNT(*) FROM requests WHERE platform IS ? AND user_id = ? AND created_at > ?",
+                    (platform, user_id, to_iso(now - _DAY)),
+                )
+                if next(iter(rows))[0] >= daily_limit:
+                    raise RequestLimitReached(daily_limit)
             for attempt in range(_CODE_ATTEMPTS):
                 code = self._new_code()
                 try:
                     rows = await conn.execute_fetchall(
                         "INSERT INTO requests (tracking_code, service_id, platform, user_id, chat_id,"
-                        " national_code, mobile, data, status, created_at, updated_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                        " national_code, mobile, data, status, created_at, updated_at, duplicate_of)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                         (
                             code,
                             service_id,
@@ -107,6 +130,7 @@ class SqliteRequests:
                             SUBMITTED,
                             stamp,
                             stamp,
+                            duplicate_of,
                         ),
                     )
                 except sqlite3.IntegrityError as exc:
@@ -130,7 +154,7 @@ class SqliteRequests:
         normalized = tracking.normalize_tracking_code(code)
         if normalized is None:
             return None
-        row = await self._db.fetchone("SELECT * FROM requests WHERE tracking_code = ?", (normalized,))
+        row = await self._db.fetchone(f"{_SELECT} WHERE r.tracking_code = ?", (normalized,))
         return await self._with_events(row) if row else None
 
     async def get_for_user(self, code: str, platform: str | None, user_id: int) -> Request | None:
@@ -143,7 +167,7 @@ class SqliteRequests:
         if normalized is None:
             return None
         row = await self._db.fetchone(
-            "SELECT * FROM requests WHERE tracking_code = ? AND platform IS ? AND user_id = ?",
+            f"{_SELECT} WHERE r.tracking_code = ? AND r.platform IS ? AND r.user_id = ?",
             (normalized, platform, user_id),
         )
         return await self._with_events(row) if row else None
@@ -151,7 +175,7 @@ class SqliteRequests:
     async def for_user(self, platform: str | None, user_id: int, limit: int = 10) -> list[Request]:
         """The user's own requests, newest first, without history: for "my requests"."""
         rows = await self._db.fetchall(
-            "SELECT * FROM requests WHERE platform IS ? AND user_id = ? ORDER BY id DESC LIMIT ?",
+            f"{_SELECT} WHERE r.platform IS ? AND r.user_id = ? ORDER BY r.id DESC LIMIT ?",
             (platform, user_id, limit),
         )
         return [_request(row) for row in rows]
@@ -223,19 +247,23 @@ class SqliteRequests:
             )
 
     async def list(
-        self, status: str | None = None, service_id: str | None = None, limit: int = 50, offset: int = 0
+        self, status: str | None = None, service_id: str | None = None, limit: int = 50, offset: int = 0,
+        *, duplicates_only: bool = False,
     ) -> list[Request]:
-        """Requests for the staff queue, newest first, optionally of one status and/or service."""
+        """Requests for the staff queue, newest first, optionally of one status and/or service, or only
+        the possible duplicates."""
         where, params = [], []
         if status is not None:
-            where.append("status = ?")
+            where.append("r.status = ?")
             params.append(status)
         if service_id is not None:
-            where.append("service_id = ?")
+            where.append("r.service_id = ?")
             params.append(service_id)
+        if duplicates_only:
+            where.append("r.duplicate_of IS NOT NULL")
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = await self._db.fetchall(
-            f"SELECT * FROM requests {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            f"{_SELECT} {clause} ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
         return [_request(row) for row in rows]
@@ -251,6 +279,36 @@ class SqliteRequests:
         """How many requests are stored."""
         row = await self._db.fetchone("SELECT COUNT(*) FROM requests")
         return int(row[0]) if row else 0
+
+    async def anonymize_closed(self, older_than_days: float, *, force: bool = False) -> int:
+        """Takes what names a person out of requests done or rejected that long ago (by their last status
+        change): national code, mobile, answers, the chat account (user and chat id become 0, so the
+        request is nobody's to track) and the notes of their history. Returns how many. Raises
+        RetentionRefused when the clock looks wrong (storage/sqlite/retention.py), unless `force`."""
+        closed = f"status IN ('{DONE}', '{REJECTED}') AND anonymized_at IS NULL"
+        async with self._db.write() as conn:
+            cutoff = await retention.cutoff(self._db, conn, older_than_days, force=force)
+            await retention.check_share(conn, "requests", f"({closed} AND updated_at < ?)", (cutoff,),
+                                        scope="anonymized_at IS NULL", force=force, what="anonymise")
+            stamp = to_iso(self._db.now())
+            ids = [row[0] for row in await conn.execute_fetchall(
+                f"SELECT id FROM requests WHERE {closed} AND updated_at < ?", (cutoff,)
+            )]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                await conn.execute(
+                    "UPDATE requests SET national_code = NULL, mobile = NULL, data = '{}', user_id = 0,"
+                    f" chat_id = 0, anonymized_at = ? WHERE id IN ({marks})",
+                    (stamp, *chunk),
+                )
+                # Notes may name the citizen; an event not delivered by now never will be (nobody to tell).
+                await conn.execute(
+                    "UPDATE request_events SET note = NULL, notified_at = COALESCE(notified_at, ?)"
+                    f" WHERE request_id IN ({marks})",
+                    (stamp, *chunk),
+                )
+        return len(ids)
 
     async def _with_events(self, row: sqlite3.Row) -> Request:
         events = await self._db.fetchall(
