@@ -20,7 +20,7 @@ def _lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(content words, function words, verb stems), loaded once from hazm's data files."""
     from hazm import stopwords_list, verbs_list, words_list
 
-    from bot.textnorm import fold
+    from bot.folding import fold
 
     content: set[str] = set()
     function: set[str] = set()

@@ -8,26 +8,13 @@ ones and synonyms to one term. Stemming is deliberately light (hazm's Stemmer tu
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.folding import fold
 from bot.knowledge import Lexicon
 from bot.lexdata import spoken_variants
-from bot.persian import strip_invisibles, to_latin_digits
-
-ZWNJ = "\u200c"
-
-# Letters folded for the match key; the first column is what citizens (or Arabic keyboards) type.
-_FOLD = str.maketrans(
-    {
-        "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه",
-        "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ؤ": "و", "ء": None, "ـ": None,
-        ZWNJ: " ", "\u200d": None, "\u00a0": " ",
-    }
-)
-_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed]")
-_NON_WORD = re.compile(r"[^\w\s]|_", re.UNICODE)
+from bot.persian import strip_invisibles
 
 # Letters that sound alike in Persian and are confused when typing: folded only for the fuzzy key.
 _PHONETIC = str.maketrans({"ص": "س", "ث": "س", "ذ": "ز", "ض": "ز", "ظ": "ز", "ط": "ت", "ح": "ه", "غ": "ق"})
@@ -69,14 +56,6 @@ def normalize_many(texts: list[str], chunk: int = 400) -> list[str]:
             result = [normalizer.normalize(t) if t else "" for t in part]
         out.extend(r.strip() for r in result)
     return out
-
-
-def fold(text: str) -> str:
-    """The match key of a text: folded letters, Latin digits, no punctuation, single spaces, lowercase."""
-    text = to_latin_digits(text).translate(_FOLD)
-    text = _DIACRITICS.sub("", text)
-    text = _NON_WORD.sub(" ", text)
-    return " ".join(text.lower().split())
 
 
 def phonetic(token: str) -> str:
