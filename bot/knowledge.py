@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     BeforeValidator,
@@ -346,6 +347,7 @@ class Service(_Strict):
     steps: TextList = []
     contact: Contact | None = None
     aliases: TextList = []
+    needs: TextList = []  # situations in citizens' words that lead to this service (for search)
     faq: list[Faq] = []
     registration: Registration | None = None
     review: list[ReviewNote] = []
@@ -533,6 +535,7 @@ class Knowledge:
     lexicon: Lexicon
     source: Path | None = None
     by_id: dict[str, Service] = field(init=False)
+    elsewhere: list[ElsewhereService] = field(default_factory=list)  # knowledge/elsewhere.yaml
 
     def __post_init__(self) -> None:
         self.by_id = {s.id: s for s in self.services}
@@ -572,6 +575,8 @@ class Lexicon(_Strict):
     colloquial: dict[Text, Text] = {}
     stopwords: TextList = []
     intents: dict[IntentName, IntentCues] = {}
+    english: EnglishLexicon = Field(default_factory=lambda: EnglishLexicon())
+    agencies: dict[Text, TextList] = {}
 
 
 def parse_lexicon(text: str, file: str) -> tuple[Lexicon | None, list[Problem]]:
@@ -630,9 +635,10 @@ def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
             lex, errs = None, [Problem(str(lex_path), "(file)", f"فایل با UTF-8 ذخیره نشده (بایت {exc.start})")]
         problems.extend(errs)
         lexicon = lex or lexicon
+    elsewhere = _check_elsewhere(directory / ELSEWHERE_FILE, problems)
     if problems:
         return None, problems
-    return Knowledge(services=services, lexicon=lexicon, source=directory), []
+    return Knowledge(services=services, lexicon=lexicon, source=directory, elsewhere=elsewhere), []
 
 
 def load_knowledge(directory: Path) -> Knowledge:
@@ -641,3 +647,86 @@ def load_knowledge(directory: Path) -> Knowledge:
     if knowledge is None:
         raise KnowledgeError(problems)
     return knowledge
+
+
+# --------------------------------------------------------------------------------------------------
+# The English part of the lexicon, and the directory of services handled elsewhere
+# --------------------------------------------------------------------------------------------------
+
+_LATIN = re.compile(r"[A-Za-z]")
+_PERSIAN = re.compile(r"[\u0600-\u06ff]")
+
+
+def _latin_phrase(value: str) -> str:
+    if not _LATIN.search(value) or _PERSIAN.search(value):
+        raise ValueError(f"عبارت انگلیسی {_short_repr(value)} باید با حروف لاتین نوشته شود")
+    return value
+
+
+def _persian_phrase(value: str) -> str:
+    if not _PERSIAN.search(value):
+        raise ValueError(f"معادل فارسی {_short_repr(value)} باید با حروف فارسی نوشته شود")
+    return value
+
+
+EnglishText = Annotated[Text, AfterValidator(_latin_phrase)]
+PersianText = Annotated[Text, AfterValidator(_persian_phrase)]
+
+
+class EnglishLexicon(_Strict):
+    """English words citizens use, for messages written in English (admins edit it in lexicon.yaml):
+    `terms` maps an English word or phrase to the Persian words search should see; `intents` lists English
+    question cues per question type; `stopwords` are English words that carry no meaning for search."""
+
+    terms: dict[EnglishText, PersianText] = {}
+    intents: dict[IntentName, Annotated[list[EnglishText], BeforeValidator(_as_list)]] = {}
+    stopwords: Annotated[list[EnglishText], BeforeValidator(_as_list)] = []
+
+
+class ElsewhereService(_Strict):
+    """A well-known service that another body provides (not in this catalogue): where to send a citizen."""
+
+    title: Text
+    aliases: TextList = []
+    agency: Text = Field(description="the responsible body")
+    website: AnyHttpUrl | None = None
+    review: bool = True  # true until an admin has checked the entry
+
+
+class ElsewhereDirectory(_Strict):
+    """knowledge/elsewhere.yaml: services handled elsewhere, so the bot can say where to go."""
+
+    services: list[ElsewhereService] = []
+
+
+ELSEWHERE_FILE = "elsewhere.yaml"
+
+
+def parse_elsewhere(text: str, file: str) -> tuple[list[ElsewhereService] | None, list[Problem]]:
+    """Parses the directory of services handled elsewhere; returns its entries or its problems."""
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        return None, [Problem(file, "(file)", _strip_yaml_mark(exc))]
+    if data is None:
+        return [], []
+    if not isinstance(data, dict):
+        return None, [Problem(file, "(file)", "فایل باید شامل services: (فهرست خدمت‌های بیرون از این بات) باشد")]
+    if _expanded_size(data) > MAX_EXPANDED_NODES:
+        return None, [Problem(file, "(file)", "فایل بیش از اندازه بزرگ است (ارجاع‌های تودرتوی YAML)")]
+    try:
+        return list(ElsewhereDirectory.model_validate(data).services), []
+    except ValidationError as exc:
+        return None, [Problem(file, _loc(e["loc"]), _persian_message(e)) for e in exc.errors()]
+
+
+def _check_elsewhere(path: Path, problems: list[Problem]) -> list[ElsewhereService]:
+    """The directory's entries (none when the file is absent); its problems are added to `problems`."""
+    if not path.exists():
+        return []
+    try:
+        entries, errs = parse_elsewhere(path.read_text(encoding="utf-8"), str(path))
+    except UnicodeDecodeError as exc:
+        entries, errs = None, [Problem(str(path), "(file)", f"فایل با UTF-8 ذخیره نشده (بایت {exc.start})")]
+    problems.extend(errs)
+    return entries or []
