@@ -275,6 +275,7 @@ def cmd_search(args: argparse.Namespace, directory: Path) -> int:
                 "query": query,
                 "normalized": u.normalized,
                 "intent": u.intent or "-",
+                "intents": list(u.intents),
                 "match": {"id": match.id, "title": match.title} if match else None,
                 "candidates": [
                     {"id": c.service.id, "title": c.service.title, "score": c.score}

@@ -106,3 +106,79 @@ def spoken_variants(token: str) -> list[str]:
 def warm() -> None:
     """Loads the lists now (at knowledge load) rather than on the first citizen's message."""
     _lists()
+
+
+def dictionary_words() -> frozenset[str]:
+    """Every word hazm's dictionary knows (content and function words), folded."""
+    content, function, _ = _lists()
+    return content | function
+
+
+# Large cities, for telling a place («استانداری تهران», «روستاهای اطراف شیراز») from what is asked.
+_CITIES = (
+    "مشهد", "تبریز", "شیراز", "کرج", "اهواز", "رشت", "ارومیه", "زاهدان", "اراک", "سنندج", "خرم آباد",
+    "گرگان", "ساری", "بندرعباس", "بیرجند", "بجنورد", "شهرکرد", "یاسوج", "کاشان", "دزفول", "آمل", "بابل",
+    "نیشابور", "سبزوار", "قزوین", "ورامین", "شهریار", "اسلامشهر", "آبادان", "خوی", "بروجرد", "ملایر",
+)
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    from bot.forms import PROVINCES  # imported late: forms imports this module through textnorm
+    from bot.textnorm import fold
+
+    words = {w for name in (*PROVINCES, *_CITIES) for w in fold(name).split() if len(w) > 2}
+    return frozenset(words - {"مرکزی", "شرقی", "غربی", "شمالی", "جنوبی", "رضوی"})
+
+
+def is_place(token: str) -> bool:
+    """A province or large city («تهران», «شیراز»): where the citizen is, not what they ask for."""
+    return token in _places()
+
+
+# Endings glued to a noun or adjective in speech: «عشایریم» (we are nomads), «کارمون», «بزرگتر», «خونگی».
+_ENDINGS = ("هامون", "هاتون", "هاشون", "یمون", "مون", "تون", "شون", "ترین", "تر", "یم", "ام", "ها", "م", "ش")
+
+
+def inflected_variants(token: str) -> list[str]:
+    """Dictionary forms a spoken, inflected word may stand for, longest first: personal endings and
+    comparatives stripped, and the spoken «ون» for written «ان» («خونگی» → «خانگی», «زمستونا» → «زمستان»)."""
+    out: list[str] = []
+    for end in _ENDINGS:
+        if len(token) >= len(end) + 3 and token.endswith(end):
+            out.append(token[: -len(end)])
+    base = [token, *out]
+    for form in base:
+        i = form.rfind("ون")
+        if 0 < i and len(form) >= 4 and form[i - 1] not in "او":
+            out.append(form[:i] + "ان" + form[i + 2 :])
+    seen: set[str] = set()
+    return [v for v in out if v != token and not (v in seen or seen.add(v))]
+
+
+_PERSONAL = ("یم", "ید", "ند", "ین", "ن", "م", "ی", "ه", "ست")
+
+
+def is_verb_form(token: str) -> bool:
+    """A conjugated verb, written or spoken, even when the same letters also spell a noun hazm knows
+    («بدن» is «بدهند», «برگشتم» «I came back»): for telling where a phrase ends, not what a word means."""
+    if looks_like_verb(token):
+        return True
+    st = verb_stem(token, even_if_noun=True)
+    if st is None or st == token or token.startswith(st + "ی"):
+        return False
+    if token.startswith(("ب", "می", "نمی")) and not token.startswith(st):
+        return True  # a verbal prefix: «بدن» (بدهند), «نمیده»
+    if token.startswith("ن") and not token.startswith(st) and len(st) >= 2:
+        return True  # «نداریم», not «نام»
+    return len(st) >= 4 and token in _lists()[0] and not token.endswith("ی")  # «برگشتم», not «نام», «تازه»
+
+
+_POSSESSIVE = ("مون", "تون", "شون", "م", "ت", "ش")
+
+
+def is_possessed(token: str) -> bool:
+    """A noun with a possessive ending («پسرم», «ماشینم», «همسرش»): the citizen's own things, which tell
+    about their life more than about the service they want."""
+    return any(len(token) > len(end) + 2 and token.endswith(end) and token[: -len(end)] in _lists()[0]
+               for end in _POSSESSIVE)
