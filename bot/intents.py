@@ -104,8 +104,9 @@ class IntentDetector:
                 return form
         return token
 
-    def detect(self, tokens: tuple[str, ...]) -> IntentResult:
-        """Scores every intent over the tokens and returns the winner, if any scored enough."""
+    def detect(self, tokens: tuple[str, ...], statements: frozenset[int] = frozenset()) -> IntentResult:
+        """Scores every intent over the tokens and returns the winner, if any scored enough. Cues in
+        `statements` (sentences the citizen tells rather than asks) are not questions."""
         toks = tuple(self._unglue(t) for t in tokens)
         found: list[tuple[int, int, str, int]] = []  # (start, size, intent, weight)
         for i, tok in enumerate(toks):
@@ -122,6 +123,8 @@ class IntentDetector:
         for start, size, intent, weight in found:
             span = range(start, start + size)
             if any(claimed.get(p, intent) != intent for p in span) or (start and toks[start - 1] == "با"):
+                continue
+            if start in statements and intent not in SMALL_TALK:
                 continue
             claimed.update(dict.fromkeys(span, intent))
             scores[intent] = scores.get(intent, 0) + weight

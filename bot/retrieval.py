@@ -29,8 +29,8 @@ from bot.lexdata import (
     is_content_word,
     is_function_word,
     is_light_verb,
-    is_possessed,
     is_place,
+    is_possessed,
     is_verb_form,
     looks_like_verb,
     spoken_variants,
@@ -454,7 +454,8 @@ def _light_verb_objects(keys: list[str], stop: frozenset[str]) -> set[int]:
         if keys[j] in ("می", "نمی") and j + 1 < len(keys):
             j += 1
         if keys[i] not in stop and is_light_verb(keys[j] if keys[j - 1] not in ("می", "نمی") else "می" + keys[j]):
-            out.add(i)
+            if not (len(keys[i]) >= 5 and keys[i].endswith("ی")):  # «زنبورداری میکنم» is what they do
+                out.add(i)
     return out
 
 

@@ -33,13 +33,19 @@ from bot.textnorm import Analyzer, fold, normalize, phonetic
 CONFIDENT_COVERAGE = 0.75
 CONFIDENT_SCORE = 0.4
 CONFIDENT_MARGIN = 1.15
+RIVAL_EVIDENCE = 1.2  # a runner-up with clearly more evidence makes the first one no clear fit
 CONFIDENT_EVIDENCE = 0.45
 CONFIDENT_SHARE = 0.2  # a service named by one word of a long message about something else is not clear
 # A situation told at length: several distinctive words of one card, far more than any other card has.
-SITUATION_EVIDENCE = 1.2
-SITUATION_COVERAGE = 0.4
-SITUATION_SHARE = 0.3
-SITUATION_MARGIN = 2.0
+SITUATION_WORDS = 3
+SITUATION_EVIDENCE = 1.1
+SITUATION_COVERAGE = 0.3
+SITUATION_MARGIN = 1.9
+SITUATION_SCORE_MARGIN = 1.3
+# One word that is only a small part of a service's names («کارت» of «کارت اعتباری فنی و حرفه‌ای») is no
+# clear sign of it: a clear fit needs half a name, or more than one word.
+CLEAR_NAMES = 0.5
+CLEAR_EVIDENCE_WITHOUT_NAME = 0.9
 # A long message with much evidence for one card and far less for any other.
 STRONG_EVIDENCE = 2.0
 STRONG_COVERAGE = 0.2
@@ -136,7 +142,7 @@ class SearchEngine:
         read = text if language == "fa" else self.latin.to_persian(normalize(text), language)
         analysis = self.analyzer.analyze(read)
         tokens = analysis.tokens
-        intent_result: IntentResult = self.intents.detect(tokens)
+        intent_result: IntentResult = self.intents.detect(tokens, analysis.statements)
         intent = intent_result.intent
         code, number_kind, named = self._numbers(text, tokens, intent)
         digits = frozenset(i for i, t in enumerate(tokens) if only_digits(t) == t and t)
@@ -285,25 +291,25 @@ def _decide(ranked: list[Scored], content_count: int, services: list[Service]) -
         return Decision("none")
     top = ranked[0]
     second = ranked[1] if len(ranked) > 1 else None
-    ahead = (
-        second is None
-        or top.score >= second.score * CONFIDENT_MARGIN
-        or top.coverage >= second.coverage + 0.25
+    ahead = second is None or (
+        (top.score >= second.score * CONFIDENT_MARGIN or top.coverage >= second.coverage + 0.25)
+        and second.evidence <= top.evidence * RIVAL_EVIDENCE
     )
     clear = (
         top.coverage >= CONFIDENT_COVERAGE
         and top.quality >= CONFIDENT_SCORE
         and top.evidence >= CONFIDENT_EVIDENCE
         and top.share >= CONFIDENT_SHARE
+        and (top.names >= CLEAR_NAMES or top.evidence >= CLEAR_EVIDENCE_WITHOUT_NAME)
         and ahead
     )
     named = top.names >= 0.999 and top.coverage >= NAMED_COVERAGE and top.evidence >= CONFIDENT_EVIDENCE and ahead
     situation = (
-        top.evidence >= SITUATION_EVIDENCE
+        len(top.matched) >= SITUATION_WORDS
+        and top.evidence >= SITUATION_EVIDENCE
         and top.coverage >= SITUATION_COVERAGE
-        and top.share >= SITUATION_SHARE
         and (second is None or (top.evidence >= second.evidence * SITUATION_MARGIN
-                                and top.score >= second.score * SITUATION_MARGIN))
+                                and top.score >= second.score * SITUATION_SCORE_MARGIN))
     )
     strong = (
         top.evidence >= STRONG_EVIDENCE

@@ -96,7 +96,7 @@ def stem(token: str) -> str:
 
 
 # Where one clause of a message ends: a question asked, a sentence finished, a list item.
-_CLAUSE_END = re.compile(r"[.!?؟،,;؛:\n()«»\"]+")
+_CLAUSE_SPLIT = re.compile(r"([.!?؟،,;؛:\n()«»\"]+)")
 # Texts of the catalogue that hazm's normalizer would change in a way folding does not undo: a verb
 # prefix written apart or joined («می خواهم», «میخواهم»). Every other text is folded directly, which is
 # what makes indexing 10,000 cards fast.
@@ -110,6 +110,7 @@ class Analysis:
     normalized: str
     tokens: tuple[str, ...]
     clauses: tuple[int, ...] = ()
+    statements: frozenset[int] = frozenset()  # positions in sentences told, not asked (see `analyze`)
 
 
 class Analyzer:
@@ -164,15 +165,23 @@ class Analyzer:
         return tuple(out)
 
     def analyze(self, text: str) -> Analysis:
-        """Normalizes a citizen's text and returns its tokens, clause by clause."""
+        """Normalizes a citizen's text and returns its tokens, clause by clause. When the message asks
+        something (a question mark), the sentences it ends with a full stop are what the citizen tells
+        («پدرم چند ساله مددجوی امداده.»), not what they ask."""
         normalized = normalize(text)
         tokens: list[str] = []
         clauses: list[int] = []
-        for n, part in enumerate(_CLAUSE_END.split(normalized)):
+        statements: set[int] = set()
+        asks = "?" in normalized or "؟" in normalized
+        parts = _CLAUSE_SPLIT.split(normalized)
+        for n, (part, end) in enumerate(zip(parts[::2], [*parts[1::2], ""], strict=True)):
             part_tokens = self.tokens(part)
+            if asks and end and end[0] in ".!" and "?" not in end and "؟" not in end:
+                statements.update(range(len(tokens), len(tokens) + len(part_tokens)))
             tokens.extend(part_tokens)
             clauses.extend([n] * len(part_tokens))
-        return Analysis(normalized=normalized, tokens=tuple(tokens), clauses=tuple(clauses))
+        return Analysis(normalized=normalized, tokens=tuple(tokens), clauses=tuple(clauses),
+                        statements=frozenset(statements))
 
     def index_tokens(self, texts: list[str]) -> list[tuple[str, ...]]:
         """`tokens` of many catalogue texts at once, as the citizen's words are analysed (see _NEEDS_HAZM)."""

@@ -50,7 +50,7 @@ def evaluate_citizen(path: Path, others: Path, knowledge_dir: Path, verbose: boo
     per_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # in-scope right, in-scope total
     st = defaultdict(int)
     for row in rows:
-        query, expect, want_intents, category = (row + ["", "", "", ""])[:4]
+        query, expect, want_intents, category = ([*row, "", "", "", ""])[:4]
         expect, category = expect.strip(), category.strip()
         want = [] if want_intents.strip() in ("", "-") else want_intents.strip().split("+")
         u = engine.understand(query)
