@@ -41,7 +41,8 @@ class AgencyDirectory:
 
     def __init__(self, services: list[Service], lexicon: Lexicon, analyzer: Analyzer):
         self.analyzer = analyzer
-        own: dict[str, list[Service]] = {}  # agency key → services
+        self._keys: dict[str, str] = {}
+        own: dict[str, dict[str, Service]] = {}  # agency key → services by id, in catalogue order
         display: dict[str, str] = {}
         parent_of: dict[str, set[str]] = {}
         for service in services:
@@ -56,8 +57,7 @@ class AgencyDirectory:
             for name in names:
                 display.setdefault(self._key(name), name.strip())
             for k in keys:
-                if service not in own.setdefault(k, []):
-                    own[k].append(service)
+                own.setdefault(k, {}).setdefault(service.id, service)
         self.names: list[tuple[frozenset[str], str]] = []  # (words of one way of naming it, agency key)
         for key in own:
             self.names.append((frozenset(key.split()), key))
@@ -68,14 +68,18 @@ class AgencyDirectory:
                 words = frozenset(self._key(variant).split())
                 if words:
                     self.names.append((words, key))
-        self.own = own
+        self.own = {k: list(v.values()) for k, v in own.items()}
         self.display = display
         self.parent_of = parent_of
 
     def _key(self, name: str) -> str:
         """An agency name as a set-like key: its content words, stemmed, in order."""
-        words = [stem(phonetic(t)) for t in self.analyzer.tokens(fold(name))]
-        return " ".join(w for w in words if w not in self.analyzer.stopwords and not is_function_word(w))
+        key = self._keys.get(name)
+        if key is None:
+            words = [stem(phonetic(t)) for t in self.analyzer.tokens(fold(name))]
+            key = " ".join(w for w in words if w not in self.analyzer.stopwords and not is_function_word(w))
+            self._keys[name] = key
+        return key
 
     def match(self, tokens: tuple[str, ...], skip: frozenset[int]) -> Agency | None:
         """The agency a message names, if the message names nothing else (positions in `skip` are the
@@ -89,8 +93,11 @@ class AgencyDirectory:
             words.append(forms)
         if not words:
             return None
+        all_forms = set().union(*words)
         best: tuple[int, str] | None = None
         for name, key in self.names:
+            if not name & all_forms:
+                continue
             core = name - GENERIC or name
             covered = {w for w in name if any(w in forms for forms in words)}
             if not core <= covered:

@@ -69,7 +69,8 @@ SHORT_FUZZY_QUALITY = 0.6
 CUE_WEIGHT = 0.4  # a question word («هزینه») helps ranking a little but is not what the citizen looks for
 UNKNOWN_WORD_WEIGHT = 0.5
 LIGHT_VERB_OBJECT_WEIGHT = 0.3
-TOP_K = 20  # candidates fully scored per query
+TOP_K = 10  # candidates returned per query
+PRE_K = 20  # candidates fully scored per query
 MEMO_SIZE = 50_000  # query words whose matches are remembered
 _COPULAS = frozenset({"است", "هست", "هستند", "هستیم", "هستم", "بود", "باشد", "شود", "شد", "نیست", "نیستم"})
 _CLAUSE_WORDS = frozenset({"که", "تا", "ولی", "اما", "چون", "وقتی", "اگر"})  # a new clause starts here
@@ -168,10 +169,13 @@ class SearchIndex:
         self.words = frozenset(postings)  # keys that are words of a card (not joined neighbours)
         # Per entry, its names (title, aliases) as (key, stem) pairs, for name coverage.
         self.names: list[list[tuple[tuple[str, str], ...]]] = [[] for _ in range(self.n_docs)]
+        alias_joins: set[str] = set()
         for doc, fname, text in entries:
             if fname in NAME_FIELDS:
                 keys = [key_memo[t] for t in tokens_of[text]]
                 joined_weight = _saturate(FIELD_WEIGHTS[fname])
+                if fname == "aliases":
+                    alias_joins.update(_joins(keys))
                 for joined in _joins(keys):
                     row = postings[joined]
                     if row.get(doc, 0.0) < joined_weight:
@@ -180,8 +184,10 @@ class SearchIndex:
                 self.names[doc].append(tuple((k, stem_memo[k]) for k in content_of[text]))
         self.postings = dict(postings)
         self.stems = dict(stems)
+        # The typo neighbourhood covers the words of the cards, and the joined words of aliases (few, and
+        # written as citizens write them); not the joined neighbours of every title.
         deletes: dict[str, list[str]] = defaultdict(list)
-        for key in self.postings:
+        for key in self.words | alias_joins:
             if len(key) >= 3:
                 for d in {key[:i] + key[i + 1 :] for i in range(len(key))}:
                     deletes[d].append(key)
@@ -189,31 +195,6 @@ class SearchIndex:
         self.idf_max = _idf(self.n_docs, 0)
         self.idf_max_primary = _idf(self.n_primary, 0)
         self._memo: dict[str, tuple[np.ndarray, np.ndarray, dict[int, float], frozenset[str]]] = {}
-        self._build_name_arrays()
-
-    def _build_name_arrays(self) -> None:
-        """Every word of every name (title, aliases) as an occurrence, so name coverage is computed for the
-        whole catalogue at once."""
-        occ_name: list[int] = []
-        by_key: dict[str, list[int]] = defaultdict(list)
-        by_stem: dict[str, list[int]] = defaultdict(list)
-        name_len: list[int] = []
-        first: list[int] = []
-        for names in self.names:
-            first.append(len(name_len))
-            for name in names or [()]:  # an entry whose title is all stopwords still has a (blank) name
-                for key, st in name:
-                    by_key[key].append(len(occ_name))
-                    by_stem[st].append(len(occ_name))
-                    occ_name.append(len(name_len))
-                name_len.append(max(1, len(name)))
-        self.occ_name = np.array(occ_name, dtype=np.intp)
-        self.n_occ = len(occ_name)
-        self.n_names = len(name_len)
-        self.name_len = np.array(name_len, dtype=float)
-        self.doc_first_name = np.array(first or [0], dtype=np.intp)
-        self.occ_by_key = {k: np.array(v, dtype=np.intp) for k, v in by_key.items()}
-        self.occ_by_stem = {k: np.array(v, dtype=np.intp) for k, v in by_stem.items()}
 
     # ---------------------------------------------------------------------------------------- matching
     def matches(self, key: str) -> tuple[np.ndarray, np.ndarray, dict[int, float], frozenset[str]]:
@@ -235,7 +216,9 @@ class SearchIndex:
         keys = {key} if key in self.postings else set()
         s = stem(key)
         for doc, w in self.stems.get(s, {}).items():
-            _put(hits, doc, w * STEM_QUALITY)
+            w *= STEM_QUALITY
+            if w > hits.get(doc, 0.0):
+                hits[doc] = w
         if key in self.postings or len(key) < 3:
             return hits, keys | {s}
         if is_function_word(key) or looks_like_verb(key) or is_light_verb(key):
@@ -339,63 +322,57 @@ class SearchIndex:
         for (ids, vals, _), w in zip(hits, weights, strict=True):
             if len(ids) and w > 0:
                 pre[ids] += w * vals
-        name_cov = self._name_coverage(matched_keys)
-        pre *= 0.7 + 0.3 * name_cov
         found = np.flatnonzero(pre)
-        if len(found) > TOP_K:
-            found = found[np.argpartition(-pre[found], TOP_K - 1)[:TOP_K]]
-        chunk_weight: dict[int, float] = defaultdict(float)
-        for pos, w in informative:
-            chunk_weight[chunk[pos]] += w
+        if len(found) > PRE_K:  # names weigh 0.7 to 1: the best PRE_K by words hold the best TOP_K
+            found = found[np.argpartition(-pre[found], PRE_K - 1)[:PRE_K]]
+        # Each candidate, fully: which query words it matched (Q), in which phrases, and how well.
+        docs = found.tolist()
+        q = np.array([[by_doc.get(d, 0.0) for d in docs] for _, _, by_doc in hits])  # terms × candidates
+        w = np.array(weights)
+        cue = np.array([pos in cue_positions for pos, _ in terms])
+        w_content = np.where(cue, 0.0, w)
+        ev = w_content @ q
+        cue_ev = np.where(cue, w, 0.0) @ q
+        hit = (q > 0) & (w_content > 0)[:, None]  # matched informative words
+        matched_w = w_content @ hit
+        chunk_ids = sorted({chunk[pos] for pos, _ in informative})
+        column = {c: i for i, c in enumerate(chunk_ids)}
+        in_chunk = np.zeros((len(terms), len(chunk_ids)))
+        chunk_weight = np.zeros(len(chunk_ids))
+        for t, (pos, _) in enumerate(terms):
+            if not cue[t]:
+                in_chunk[t, column[chunk[pos]]] = 1.0
+                chunk_weight[column[chunk[pos]]] += w[t]
+        relevant = ((hit.T.astype(float) @ in_chunk) > 0) @ chunk_weight
         out: list[Scored] = []
-        for doc in found.tolist():
-            ev = cue_ev = matched_w = 0.0
-            chunks: set[int] = set()
-            matched: list[int] = []
-            for (pos, _), (_, _, by_doc), w in zip(terms, hits, weights, strict=True):
-                q = by_doc.get(doc)
-                if not q:
-                    continue
-                if pos in cue_positions:
-                    cue_ev += w * q
-                else:
-                    ev += w * q
-                    if w > 0:
-                        matched_w += w
-                        chunks.add(chunk[pos])
-                        matched.append(pos)
-            if not matched:
+        for j, doc in enumerate(docs):
+            if matched_w[j] <= 0:
                 continue  # only question words in common
-            relevant = sum(chunk_weight[c] for c in chunks)
-            names = float(name_cov[doc])
-            quality = min(1.0, (ev + cue_ev * CUE_BONUS) / relevant) * (0.7 + 0.3 * names) if relevant else 0.0
-            strength = ev / (ev + HALF_EVIDENCE)
+            names = self._name_coverage(doc, matched_keys)
+            rel = float(relevant[j])
+            e = float(ev[j])
+            quality = min(1.0, (e + float(cue_ev[j]) * CUE_BONUS) / rel) * (0.7 + 0.3 * names)
             out.append(Scored(
                 doc=doc,
-                score=round(quality * strength, 4),
-                quality=round(quality, 4),
-                coverage=round(matched_w / relevant, 4) if relevant else 0.0,
-                evidence=round(ev, 4),
-                share=round(matched_w / all_content, 4) if all_content else 0.0,
-                names=round(names, 4),
-                matched=tuple(matched),
+                score=quality * e / (e + HALF_EVIDENCE),
+                quality=quality,
+                coverage=float(matched_w[j]) / rel,
+                evidence=e,
+                share=float(matched_w[j]) / all_content,
+                names=names,
+                matched=tuple(pos for t, (pos, _) in enumerate(terms) if hit[t, j]),
             ))
-        out.sort(key=lambda c: (-c.score, -c.coverage, c.doc))
-        return out, content_count
+        out.sort(key=lambda c: (-round(c.score, 6), -c.coverage, c.doc))
+        return out[:TOP_K], content_count
 
-    def _name_coverage(self, matched: set[str]) -> np.ndarray:
-        """Per entry, how much of its best-fitting name (title or an alias) the query covers: each word of
-        each name counts when the query hit its key or its stem."""
-        hit = np.zeros(self.n_occ, dtype=bool)
-        for key in matched:
-            occ = self.occ_by_key.get(key)
-            if occ is not None:
-                hit[occ] = True
-            occ = self.occ_by_stem.get(key)
-            if occ is not None:
-                hit[occ] = True
-        per_name = np.bincount(self.occ_name[hit], minlength=self.n_names) / self.name_len
-        return np.maximum.reduceat(per_name, self.doc_first_name)
+    def _name_coverage(self, doc: int, matched: set[str]) -> float:
+        """How much of the entry's best-fitting name (title or an alias) the query covers: each word of a
+        name counts when the query hit its key or its stem."""
+        best = 0.0
+        for name in self.names[doc]:
+            hit = sum(1 for key, st in name if key in matched or st in matched)
+            best = max(best, hit / len(name))
+        return best
 
     def names_contain(self, doc: int, tokens: tuple[str, ...], positions: Iterable[int]) -> bool:
         """Whether the words at `positions` all appear in one of the entry's names."""
@@ -406,7 +383,10 @@ class SearchIndex:
         """The weightiest field of the entry in which a query word was found (its key, stem or a form)."""
         forms = {key, stem(key), *spoken_variants(key), *inflected_variants(key)}
         for fname, words in self.doc_fields[doc]:
-            if forms & words or any(stem(w) in forms for w in words if w[:2] == key[:2]):
+            if forms & words:
+                return fname
+        for fname, words in self.doc_fields[doc]:
+            if any(stem(w) in forms for w in words if w[:2] == key[:2]):
                 return fname
         return None
 

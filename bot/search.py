@@ -251,10 +251,13 @@ class SearchEngine:
 
     # ------------------------------------------------------------------------------------------ reasons
     def _with_reasons(self, decision: Decision, tokens: tuple[str, ...], services: list[Scored]) -> Decision:
+        """The decision with a `why` line for each option of a choice and for a match."""
+        if decision.kind not in ("choice", "match"):
+            return decision
         by_doc = {r.doc: r for r in services}
         out = []
-        for c in decision.candidates:
-            scored = by_doc.get(self._doc(c.service))
+        for i, c in enumerate(decision.candidates):
+            scored = by_doc.get(self._doc(c.service)) if decision.kind == "choice" or i == 0 else None
             why = self._why(scored, tokens) if scored is not None else ""
             out.append(Candidate(c.service, c.score, c.coverage, why))
         return Decision(decision.kind, tuple(out))
