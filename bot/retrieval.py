@@ -95,6 +95,7 @@ class Scored:
     share: float
     names: float
     matched: tuple[int, ...]  # query positions it matched (not cues)
+    peak: float = 0.0  # the weight of its rarest matched word (about 0.5 or more: a word few others have)
 
 
 class SearchIndex:
@@ -361,6 +362,7 @@ class SearchIndex:
                 share=float(matched_w[j]) / all_content,
                 names=names,
                 matched=tuple(pos for t, (pos, _) in enumerate(terms) if hit[t, j]),
+                peak=float((w_content * hit[:, j]).max()),
             ))
         out.sort(key=lambda c: (-round(c.score, 6), -c.coverage, c.doc))
         return out[:TOP_K], content_count

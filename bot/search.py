@@ -43,9 +43,11 @@ SITUATION_COVERAGE = 0.3
 SITUATION_MARGIN = 1.9
 SITUATION_SCORE_MARGIN = 1.3
 # One word that is only a small part of a service's names («کارت» of «کارت اعتباری فنی و حرفه‌ای») is no
-# clear sign of it: a clear fit needs half a name, or more than one word.
+# clear sign of it: a clear fit needs half a name, or more than one word; and words other services share
+# too («کسب و کار», «مجوز») need a whole name of it.
 CLEAR_NAMES = 0.5
-CLEAR_EVIDENCE_WITHOUT_NAME = 0.9
+CLEAR_EVIDENCE_WITHOUT_NAME = 0.8
+DISTINCTIVE = 0.5
 # A long message with much evidence for one card and far less for any other.
 STRONG_EVIDENCE = 2.0
 STRONG_COVERAGE = 0.2
@@ -55,7 +57,7 @@ NAMED_COVERAGE = 0.4
 CHOICE_COVERAGE = 0.5
 CHOICE_RATIO = 0.7
 CHOICE_SCORE = 0.3  # below this the words were found only in minor fields (steps, description)
-CHOICE_EVIDENCE = 0.3  # a word most of our services share («کار») is not enough to offer any of them
+CHOICE_EVIDENCE = 0.25  # a word most of our services share («کار») is not enough to offer any of them
 CHOICE_SHARE = 0.15
 SUGGEST_COVERAGE = 0.3
 SUGGEST_SCORE = 0.2  # a word found only in another card's steps is no suggestion
@@ -303,7 +305,8 @@ def _decide(ranked: list[Scored], content_count: int, services: list[Service]) -
         and top.quality >= CONFIDENT_SCORE
         and top.evidence >= CONFIDENT_EVIDENCE
         and top.share >= CONFIDENT_SHARE
-        and (top.names >= CLEAR_NAMES or top.evidence >= CLEAR_EVIDENCE_WITHOUT_NAME)
+        and (top.names >= 0.999 or (top.peak >= DISTINCTIVE and (top.names >= CLEAR_NAMES
+                                                                  or top.evidence >= CLEAR_EVIDENCE_WITHOUT_NAME)))
         and ahead
     )
     named = top.names >= 0.999 and top.coverage >= NAMED_COVERAGE and top.evidence >= CONFIDENT_EVIDENCE and ahead
