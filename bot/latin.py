@@ -221,6 +221,8 @@ class LatinReader:
                 return n, " ".join(key)  # the intent detector reads English cues as they are
             if key in self.terms:
                 return n, self.terms[key]
+            if key in self.cues:
+                return n, " ".join(key)
         word = run[0]
         if language == "en":
             return 1, "" if word in self.stopwords else word

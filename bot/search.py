@@ -68,6 +68,7 @@ TRACKING_CODE_LENGTH = 12  # storage.tracking issues 12 digits
 
 NumberKind = Literal["national_code", "mobile", "tracking_code", "service_id"]
 _DIGIT_RUN = re.compile(r"\+?\d[\d\s\-]*\d|\d")
+_LATIN = re.compile("[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,12 @@ class SearchEngine:
         """Decides what a message asks and about which service; `current_service` is the id of the card
         the citizen is looking at, used for follow-ups like «هزینه‌اش چقدره؟»."""
         language = self.latin.language(text)
-        read = text if language == "fa" else self.latin.to_persian(normalize(text), language)
+        if language != "fa":
+            read = self.latin.to_persian(normalize(text), language)
+        elif _LATIN.search(text):  # a Persian message with a Latin word or two («سایت kara»)
+            read = self.latin.to_persian(normalize(text), "finglish")
+        else:
+            read = text
         analysis = self.analyzer.analyze(read)
         tokens = analysis.tokens
         intent_result: IntentResult = self.intents.detect(tokens, analysis.statements)
@@ -341,9 +347,11 @@ def _agency_decision(decision: Decision, own: tuple[Service, ...], related: tupl
     the other services of its parent agency follow as further options."""
     if not own:
         return decision
-    if decision.match is not None and (decision.match == own[0] if len(own) == 1 else named_service):
-        return decision
     why = T.WHY_AGENCY.format(agency=agency)
+    if decision.match is not None and (decision.match == own[0] if len(own) == 1 else named_service):
+        first = decision.candidates[0]  # the agency's own name is also the service's («فنی حرفه ای»)
+        rest = tuple(Candidate(s, 1.0, 1.0, why) for s in (*own, *related) if s != first.service)
+        return Decision("match", (first, *rest)[:MAX_CHOICES])
     cands = tuple(Candidate(s, 1.0, 1.0, why) for s in (*own, *related))[:MAX_CHOICES]
     return Decision("match" if len(own) == 1 else "choice", cands)
 

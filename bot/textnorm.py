@@ -88,7 +88,9 @@ _SUFFIXES = (("هایی", 6), ("های", 5), ("ها", 4), ("یان", 6), ("ان"
 
 
 def stem(token: str) -> str:
-    """A light, conservative suffix strip (plural ها/ان/ات, adjectival ی) for a secondary match key."""
+    """A light, conservative suffix strip (plural ها/ان/ات/گان, adjectival ی) for a secondary match key."""
+    if len(token) >= 6 and token.endswith("گان"):  # «تولیدکنندگان» → «تولیدکننده»
+        return token[:-3] + "ه"
     for suffix, min_len in _SUFFIXES:
         if len(token) >= min_len and token.endswith(suffix):
             return token[: -len(suffix)]
