@@ -132,11 +132,11 @@ def _places() -> frozenset[str]:
     from bot.textnorm import fold
 
     words = {w for name in (*PROVINCES, *_CITIES) for w in fold(name).split() if len(w) > 2}
-    return frozenset(words - {"مرکزی", "شرقی", "غربی", "شمالی", "جنوبی", "رضوی"})
+    return frozenset((words - {"مرکزی", "شرقی", "غربی", "شمالی", "جنوبی", "رضوی"}) | {"استان", "شهرستان"})
 
 
 def is_place(token: str) -> bool:
-    """A province or large city («تهران», «شیراز»): where the citizen is, not what they ask for."""
+    """A province or large city («تهران», «شیراز», «استان»): where the citizen is, not what they ask for."""
     return token in _places()
 
 

@@ -283,7 +283,10 @@ class SearchIndex:
         stop = self.analyzer.stopwords
         keys = [phonetic(t) for t in tokens]
         chunk = _chunks(tokens, clauses)
-        terms = [(i, k) for i, k in enumerate(keys) if k not in stop and i not in ignore and not k.isdigit()]
+        seen: set[str] = set()  # a word said twice is one piece of evidence
+        terms = [(i, k) for i, k in enumerate(keys)
+                 if k not in stop and i not in ignore and not k.isdigit() and not is_place(tokens[i])
+                 and not (k in seen or seen.add(k))]
         if not terms:
             return [], 0
         hits: list[tuple[np.ndarray, np.ndarray, dict[int, float]]] = []
@@ -336,15 +339,17 @@ class SearchIndex:
         cue_ev = np.where(cue, w, 0.0) @ q
         hit = (q > 0) & (w_content > 0)[:, None]  # matched informative words
         matched_w = w_content @ hit
-        chunk_ids = sorted({chunk[pos] for pos, _ in informative})
-        column = {c: i for i, c in enumerate(chunk_ids)}
-        in_chunk = np.zeros((len(terms), len(chunk_ids)))
-        chunk_weight = np.zeros(len(chunk_ids))
-        for t, (pos, _) in enumerate(terms):
-            if not cue[t]:
-                in_chunk[t, column[chunk[pos]]] = 1.0
-                chunk_weight[column[chunk[pos]]] += w[t]
-        relevant = ((hit.T.astype(float) @ in_chunk) > 0) @ chunk_weight
+        # The words that count against a candidate: the unexplained words of the phrases naming it, the
+        # more the nearer they stand to its words («مسکن» right after «وام»; a job title three words
+        # before «شهرداری» less so).
+        term_chunk = np.array([chunk[pos] for pos, _ in terms])
+        same_chunk = term_chunk[:, None] == term_chunk[None, :]  # terms × terms
+        positions = np.array([pos for pos, _ in terms], dtype=float)
+        distance = np.abs(positions[:, None] - positions[None, :])
+        distance = np.where(same_chunk, distance, np.inf)
+        # For each term and candidate: the distance to the nearest word the candidate matched.
+        nearest = np.where(hit[None, :, :], distance[:, :, None], np.inf).min(axis=1)  # terms × candidates
+        relevant = w_content @ np.where(hit, 1.0, _nearness(nearest))
         out: list[Scored] = []
         for j, doc in enumerate(docs):
             if matched_w[j] <= 0:
@@ -395,6 +400,16 @@ class SearchIndex:
 
 CUE_BONUS = 0.25  # a question word found in the card («مدارک» in its documents) tips close fits
 HALF_EVIDENCE = 0.5  # evidence at which a fit is half as strong as it can be (1 ≈ one word found nowhere else)
+
+
+_NEARNESS = np.array([1.0, 1.0, 0.7, 0.45, 0.25])  # by distance 0, 1, 2, 3, 4 and beyond
+
+
+def _nearness(distance: np.ndarray) -> np.ndarray:
+    """How much an unexplained word counts against a candidate, by its distance to the candidate's words
+    in the same phrase (nothing in another phrase)."""
+    near = _NEARNESS[np.minimum(np.nan_to_num(distance, posinf=99), 4).astype(int)]
+    return np.where(np.isinf(distance), 0.0, near)
 
 
 def _idf(n_docs: int, df: int) -> float:

@@ -43,8 +43,8 @@ SITUATION_COVERAGE = 0.3
 SITUATION_MARGIN = 1.9
 SITUATION_SCORE_MARGIN = 1.3
 # One word that is only a small part of a service's names («کارت» of «کارت اعتباری فنی و حرفه‌ای») is no
-# clear sign of it: a clear fit needs half a name, or more than one word; and words other services share
-# too («کسب و کار», «مجوز») need a whole name of it.
+# clear sign of it: a clear fit needs half a name, or more than one word (a word of its situations alone,
+# «آرایشگری», is fine); and words other services share too («کسب و کار», «مجوز») need a whole name.
 CLEAR_NAMES = 0.5
 CLEAR_EVIDENCE_WITHOUT_NAME = 0.8
 DISTINCTIVE = 0.5
@@ -311,7 +311,7 @@ def _decide(ranked: list[Scored], content_count: int, services: list[Service]) -
         and top.quality >= CONFIDENT_SCORE
         and top.evidence >= CONFIDENT_EVIDENCE
         and top.share >= CONFIDENT_SHARE
-        and (top.names >= 0.999 or (top.peak >= DISTINCTIVE and (top.names >= CLEAR_NAMES
+        and (top.names >= 0.999 or (top.peak >= DISTINCTIVE and (top.names >= CLEAR_NAMES or top.names == 0
                                                                   or top.evidence >= CLEAR_EVIDENCE_WITHOUT_NAME)))
         and ahead
     )
