@@ -69,6 +69,7 @@ class AgencyDirectory:
                 if words:
                     self.names.append((words, key))
         self.own = {k: list(v.values()) for k, v in own.items()}
+        self.vocabulary = frozenset(w for name, _ in self.names for w in name) | GENERIC
         self.display = display
         self.parent_of = parent_of
 
@@ -87,9 +88,11 @@ class AgencyDirectory:
         words: list[set[str]] = []
         for i, token in enumerate(tokens):
             key = phonetic(token)
-            if i in skip or key in self.analyzer.stopwords or is_function_word(key) or is_place(token) or key.isdigit():
+            if key in self.analyzer.stopwords or is_function_word(key) or is_place(token) or key.isdigit():
                 continue
             forms = {stem(key), key, *(stem(v) for v in (*spoken_variants(key), *inflected_variants(key)))}
+            if i in skip and not forms & self.vocabulary:
+                continue  # a question word («کجاست»), unless it is part of a name («اداره»)
             words.append(forms)
         if not words:
             return None

@@ -74,7 +74,7 @@ def latin_skeleton(word: str) -> str:
         w = w[:-1]
     for digraph, code in _DIGRAPHS:
         w = w.replace(digraph, code)
-    w = w.replace("c", "k")
+    w = w.replace("c", "k").replace("|", "")
     out: list[str] = []
     for ch in w:
         if ch in _LATIN_CONSONANTS and (not out or out[-1] != ch):
@@ -130,9 +130,11 @@ def _plain(word: str) -> str:
     """A Latin word with spelling variants merged (oo/ou/u → o, ee/y → i, w → v, one symbol per digraph,
     doubled letters), as `romanize` writes Persian."""
     w = word.lower().replace("'", "").replace("’", "").replace("-", "")
+    if len(w) > 2 and w.endswith("eh"):
+        w = w[:-1]
     for digraph, code in _DIGRAPHS:
         w = w.replace(digraph, code)
-    for a, b in (("oo", "o"), ("ou", "o"), ("u", "o"), ("ee", "i"), ("y", "i"), ("w", "v"), ("c", "k")):
+    for a, b in (("oo", "o"), ("ou", "o"), ("u", "o"), ("ee", "i"), ("y", "i"), ("w", "v"), ("c", "k"), ("|", "")):
         w = w.replace(a, b)
     return _merge(w)
 
@@ -247,18 +249,21 @@ class LatinReader:
         return cached
 
     def _best(self, word: str) -> str | None:
-        skeleton = latin_skeleton(word)
-        plain = _plain(word)
         best: tuple[float, str] | None = None
-        for persian, source in self._candidates(skeleton):
-            if not skeleton and source != LEXICON:
-                continue  # «va», «o», «ya»: only the lexicon's little words have no consonant
-            distance = min(spelling_distance(plain, r) for r in romanizations(persian))
-            if distance > _MAX_COST[source]:
-                continue
-            cost = distance + _SOURCE_COST[source]
-            if best is None or cost < best[0]:
-                best = (cost, persian)
+        # «sh» is mostly ش, but also س + ه («tashilat» تسهیلات); likewise «kh», «gh», «zh».
+        spellings = [word, *(word.replace(d, d[0] + "|" + d[1]) for d, _ in _DIGRAPHS[:5] if d in word)]
+        for n, spelling in enumerate(spellings):
+            skeleton = latin_skeleton(spelling)
+            plain = _plain(spelling)
+            for persian, source in self._candidates(skeleton):
+                if not skeleton and source != LEXICON:
+                    continue  # «va», «o», «ya»: only the lexicon's little words have no consonant
+                distance = min(spelling_distance(plain, r) for r in romanizations(persian))
+                if distance > _MAX_COST[source]:
+                    continue
+                cost = distance + _SOURCE_COST[source] + (0.3 if n else 0.0)
+                if best is None or cost < best[0]:
+                    best = (cost, persian)
         return best[1] if best else None
 
     def _candidates(self, skeleton: str) -> Iterable[tuple[str, int]]:

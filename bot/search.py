@@ -23,6 +23,7 @@ from bot.identifiers import normalize_mobile, normalize_national_code
 from bot.intents import IntentDetector, IntentResult
 from bot.knowledge import ElsewhereService, Knowledge, Lexicon, Service
 from bot.latin import Language, LatinReader
+from bot.lexdata import inflected_variants
 from bot.lexdata import warm as warm_lexdata
 from bot.persian import only_digits, to_latin_digits
 from bot.retrieval import Scored, SearchIndex
@@ -69,6 +70,8 @@ TRACKING_CODE_LENGTH = 12  # storage.tracking issues 12 digits
 NumberKind = Literal["national_code", "mobile", "tracking_code", "service_id"]
 _DIGIT_RUN = re.compile(r"\+?\d[\d\s\-]*\d|\d")
 _LATIN = re.compile("[A-Za-z]")
+# Words that say what a number is («کد ملیم ...», «شماره موبایلم ...»), not which service is meant.
+_NUMBER_WORDS = frozenset({"شماره", "موبایل", "همراه", "تلفن", "کد", "ملی", "کدملی", "شمارم", "تماس"})
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,8 @@ class SearchEngine:
         intent = intent_result.intent
         code, number_kind, named = self._numbers(text, tokens, intent)
         digits = frozenset(i for i, t in enumerate(tokens) if only_digits(t) == t and t)
+        if number_kind in ("mobile", "national_code"):  # «شماره موبایلم ۰۹۱۲...»: the words name the number
+            digits |= {i for i, t in enumerate(tokens) if t in _NUMBER_WORDS or set(inflected_variants(t)) & _NUMBER_WORDS}
         ranked, content_count = self.index.rank(tokens, intent_result.cue_positions, analysis.clauses, digits)
         services = [r for r in ranked if r.doc < len(self.services)]
         others = [r for r in ranked if r.doc >= len(self.services) and (r.names >= 0.999 or self._own_words(r, tokens))]
@@ -206,7 +211,7 @@ class SearchEngine:
             language=language,
             number_kind=number_kind,
             agency=agency,
-            elsewhere=elsewhere if decision.kind in ("none", "empty") else None,
+            elsewhere=elsewhere if decision.kind in ("none", "empty") and number_kind is None else None,
         )
 
     # ------------------------------------------------------------------------------------------ numbers
