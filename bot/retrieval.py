@@ -156,6 +156,11 @@ class SearchIndex:
                 a[k] = a.get(k, 0.0) + unit
                 st = stem_memo.get(k) or stem_memo.setdefault(k, stem(k))
                 s[st] = s.get(st, 0.0) + unit
+                if fname in TEXT_FIELDS:  # «بیکارم» in a situation also stands for «بیکار»
+                    for base in inflected_variants(k)[:1]:
+                        bst = stem(base)
+                        if bst != st:
+                            s[bst] = s.get(bst, 0.0) + unit
             self.doc_fields[doc].append((fname, frozenset(content)))
         for fields in self.doc_fields:
             fields.sort(key=lambda f: FIELD_ORDER.index(f[0]))
