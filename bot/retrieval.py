@@ -146,6 +146,9 @@ class SearchIndex:
         acc: list[dict[str, float]] = [{} for _ in range(self.n_docs)]
         acc_stem: list[dict[str, float]] = [{} for _ in range(self.n_docs)]
         self.doc_fields: list[list[tuple[str, frozenset[str]]]] = [[] for _ in range(self.n_docs)]
+        # Words of the situations admins wrote: there «یاد بگیرم» or «راه بیندازم» is meant, not a light verb.
+        self.need_words = frozenset(k for (_, fname), content in field_content.items() if fname == "needs"
+                                    for k in content)
         for (doc, fname), content in field_content.items():
             if not content:
                 continue
@@ -318,7 +321,7 @@ class SearchIndex:
                 w *= CUE_WEIGHT
             elif not len(ids):
                 w *= _unknown_word_weight(tokens[pos], key, stop)
-            if pos in light:
+            if pos in light and key not in self.need_words:
                 w *= LIGHT_VERB_OBJECT_WEIGHT
             weights.append(w)
         informative = [(pos, w) for (pos, _), w in zip(terms, weights, strict=True) if pos not in cue_positions]

@@ -48,7 +48,7 @@ SITUATION_SCORE_MARGIN = 1.3
 # «آرایشگری», is fine); and words other services share too («کسب و کار», «مجوز») need a whole name.
 CLEAR_NAMES = 0.5
 CLEAR_EVIDENCE_WITHOUT_NAME = 0.8
-DISTINCTIVE = 0.5
+DISTINCTIVE = 0.45
 # A long message with much evidence for one card and far less for any other.
 STRONG_EVIDENCE = 2.0
 STRONG_COVERAGE = 0.2
