@@ -221,13 +221,12 @@ class SearchIndex:
         return cached
 
     def _match_uncached(self, key: str, depth: int = 0) -> tuple[dict[int, float], set[str]]:
-        hits: dict[int, float] = dict(self.postings.get(key, {}))
-        keys = {key} if key in self.postings else set()
+        exact = self.postings.get(key, {})
+        keys = {key} if exact else set()
         s = stem(key)
-        for doc, w in self.stems.get(s, {}).items():
-            w *= STEM_QUALITY
-            if w > hits.get(doc, 0.0):
-                hits[doc] = w
+        # The word itself where a card has it, else a word of the same stem (at a lower quality).
+        hits: dict[int, float] = {doc: w * STEM_QUALITY for doc, w in self.stems.get(s, {}).items()}
+        hits.update(exact)
         if key in self.postings or len(key) < 3:
             return hits, keys | {s}
         if is_function_word(key) or looks_like_verb(key) or is_light_verb(key):
