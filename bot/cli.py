@@ -178,7 +178,8 @@ def cmd_validate(directory: Path) -> int:
         print(f"\n{len(problems)} مشکل پیدا شد؛ دانش بارگذاری نمی‌شود.", file=sys.stderr)
         return 1
     assert knowledge is not None
-    print(f"✔ {len(knowledge.services)} خدمت و واژگان بدون مشکل بررسی شد ({directory}).")
+    elsewhere = f"، {len(knowledge.elsewhere)} خدمت دستگاه‌های دیگر" if knowledge.elsewhere else ""
+    print(f"✔ {len(knowledge.services)} خدمت{elsewhere} و واژگان بدون مشکل بررسی شد ({directory}).")
     return 0
 
 

@@ -9,9 +9,11 @@ through joined neighbours («ثبت نام» / «ثبتنام»).
 
 Each query word weighs what it tells apart: its rarity in the catalogue (idf). A word the catalogue lacks
 weighs fully when it names something (a citizen asking for «گذرنامه» wants a service we may not have),
-half when it is unknown even to the dictionary, nothing when it is grammar, a verb or a place. What
-counts against a card are only the unexplained words of the phrases that mention it: greetings and a
-life story around a service name do not dilute it, «مسکن» next to «وام» does.
+half when it is unknown even to the dictionary, nothing when it is grammar, a verb or a place; the
+catalogue's rarity is checked against the services handled elsewhere, so a word many of those have
+(«وام») weighs little. What counts against a card are only the unexplained words of the phrases that
+mention it, the more the nearer they stand: greetings and a life story around a service name do not
+dilute it, «مسکن» next to «وام» does.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ SHORT_FUZZY_QUALITY = 0.6
 CUE_WEIGHT = 0.4  # a question word («هزینه») helps ranking a little but is not what the citizen looks for
 UNKNOWN_WORD_WEIGHT = 0.5
 LIGHT_VERB_OBJECT_WEIGHT = 0.3
+CUE_BONUS = 0.25  # a question word found in the card («مدارک» in its documents) tips close fits
+HALF_EVIDENCE = 0.5  # evidence at which a fit is half as strong as it can be (1 ≈ one word found nowhere else)
 TOP_K = 10  # candidates returned per query
 PRE_K = 20  # candidates fully scored per query
 MEMO_SIZE = 50_000  # query words whose matches are remembered
@@ -403,10 +407,6 @@ class SearchIndex:
             if any(stem(w) in forms for w in words if w[:2] == key[:2]):
                 return fname
         return None
-
-
-CUE_BONUS = 0.25  # a question word found in the card («مدارک» in its documents) tips close fits
-HALF_EVIDENCE = 0.5  # evidence at which a fit is half as strong as it can be (1 ≈ one word found nowhere else)
 
 
 _NEARNESS = np.array([1.0, 1.0, 0.7, 0.45, 0.25])  # by distance 0, 1, 2, 3, 4 and beyond

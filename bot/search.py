@@ -27,7 +27,7 @@ from bot.lexdata import inflected_variants
 from bot.lexdata import warm as warm_lexdata
 from bot.persian import only_digits, to_latin_digits
 from bot.retrieval import Scored, SearchIndex
-from bot.textnorm import Analyzer, fold, normalize, phonetic
+from bot.textnorm import ZWNJ, Analyzer, fold, normalize, phonetic
 
 # The decision. Coverage is the share of the informative words of the phrases naming a service that the
 # service explains; evidence how much its matched words weigh (1 ≈ one word found nowhere else).
@@ -166,7 +166,7 @@ class SearchEngine:
         elsewhere = None
         if others and content_count:
             decision, elsewhere = self._compare_elsewhere(decision, services, others[0])
-        decision = self._with_reasons(decision, tokens, services)
+        decision = self._with_reasons(decision, tokens, services, analysis.normalized)
         agency = None
         if named is not None:
             decision = Decision("match", (Candidate(named, 1.0, 1.0, T.WHY_SERVICE_ID.format(id=named.id)),))
@@ -263,10 +263,14 @@ class SearchEngine:
         return any(all(doc >= n for doc in self.index.matches(phonetic(tokens[p]))[2]) for p in other.matched)
 
     # ------------------------------------------------------------------------------------------ reasons
-    def _with_reasons(self, decision: Decision, tokens: tuple[str, ...], services: list[Scored]) -> Decision:
+    def _with_reasons(self, decision: Decision, tokens: tuple[str, ...], services: list[Scored],
+                      normalized: str) -> Decision:
         """The decision with a `why` line for each option of a choice and for a match."""
         if decision.kind not in ("choice", "match"):
             return decision
+        # The citizen's words as they wrote them («آموزش», not the folded «اموزش»).
+        written = {fold(w): w for w in normalized.replace(ZWNJ, " ").split()}
+        tokens = tuple(written.get(t, t) for t in tokens)
         by_doc = {r.doc: r for r in services}
         out = []
         for i, c in enumerate(decision.candidates):
@@ -279,7 +283,7 @@ class SearchEngine:
         """«خوشه»، «صنعتی» در نام‌های رایج خدمت؛ «کارگاه» در موقعیت‌های رایج این خدمت"""
         by_field: dict[str, list[str]] = {}
         for pos in scored.matched:
-            fname = self.index.fields_of(scored.doc, phonetic(tokens[pos]))
+            fname = self.index.fields_of(scored.doc, phonetic(fold(tokens[pos])))
             if fname is not None:
                 words = by_field.setdefault(fname, [])
                 if tokens[pos] not in words:
