@@ -70,6 +70,7 @@ class AgencyDirectory:
                     self.names.append((words, key))
         self.own = {k: list(v.values()) for k, v in own.items()}
         self.vocabulary = frozenset(w for name, _ in self.names for w in name) | GENERIC
+        self.longest = max((len(name) for name, _ in self.names), default=0)
         self.display = display
         self.parent_of = parent_of
 
@@ -85,6 +86,8 @@ class AgencyDirectory:
     def match(self, tokens: tuple[str, ...], skip: frozenset[int]) -> Agency | None:
         """The agency a message names, if the message names nothing else (positions in `skip` are the
         question's cue words)."""
+        if len(tokens) > self.longest + 6:
+            return None  # a long message is not just an agency's name
         words: list[set[str]] = []
         for i, token in enumerate(tokens):
             key = phonetic(token)
