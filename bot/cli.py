@@ -285,8 +285,14 @@ def cmd_search(args: argparse.Namespace, directory: Path) -> int:
             }, ensure_ascii=False))
             continue
         print(f"«{query}»  →  {_describe(u)}")
+        extra = {"زبان": u.language if u.language != "fa" else None, "پرسش‌ها": "+".join(u.intents) or None,
+                 "عدد": u.number_kind, "دستگاه": u.agency, "جای دیگر": u.elsewhere.title if u.elsewhere else None}
+        if any(extra.values()):
+            print("    " + "  ".join(f"{k}: {v}" for k, v in extra.items() if v))
         for c in u.decision.candidates:
             print(f"    {c.score:.3f}  (پوشش {c.coverage:.2f})  {c.service.id}  {c.service.title}")
+            if c.why:
+                print(f"           {c.why}")
     return 0
 
 

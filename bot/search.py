@@ -304,7 +304,7 @@ class SearchEngine:
 
 def _decide(ranked: list[Scored], content_count: int, services: list[Service]) -> Decision:
     """One clear fit → match; a few close fits → choice; otherwise none (with suggestions)."""
-    cands = [Candidate(services[r.doc], r.score, r.coverage) for r in ranked]
+    cands = [Candidate(services[r.doc], round(r.score, 4), round(r.coverage, 4)) for r in ranked]
     if content_count == 0:
         return Decision("empty", tuple(cands[:MAX_CHOICES]))
     if not ranked:
