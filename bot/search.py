@@ -155,7 +155,7 @@ class SearchEngine:
         tokens = analysis.tokens
         intent_result: IntentResult = self.intents.detect(tokens, analysis.statements)
         intent = intent_result.intent
-        code, number_kind, named = self._numbers(text, tokens, intent)
+        code, number_kind, by_id = self._numbers(text, tokens, intent)
         digits = frozenset(i for i, t in enumerate(tokens) if only_digits(t) == t and t)
         if number_kind in ("mobile", "national_code"):  # «شماره موبایلم ۰۹۱۲...»: the words name the number
             digits |= {i for i, t in enumerate(tokens) if t in _NUMBER_WORDS or set(inflected_variants(t)) & _NUMBER_WORDS}
@@ -168,14 +168,14 @@ class SearchEngine:
             decision, elsewhere = self._compare_elsewhere(decision, services, others[0])
         decision = self._with_reasons(decision, tokens, services, analysis.normalized)
         agency = None
-        if named is not None:
-            decision = Decision("match", (Candidate(named, 1.0, 1.0, T.WHY_SERVICE_ID.format(id=named.id)),))
+        if by_id is not None:
+            decision = Decision("match", (Candidate(by_id, 1.0, 1.0, T.WHY_SERVICE_ID.format(id=by_id.id)),))
         elif content_count:
             found = self.agencies.match(tokens, intent_result.cue_positions)
             if found is not None:
                 agency = found.name
-                named = bool(services) and services[0].names >= 0.999 and decision.match is not None
-                decision = _agency_decision(decision, found.services, found.related, agency, named)
+                whole_name = bool(services) and services[0].names >= 0.999 and decision.match is not None
+                decision = _agency_decision(decision, found.services, found.related, agency, whole_name)
         # Cue words that are part of the matched service's own name are not a question
         # («دوره آموزش آیین‌نامه‌ها» names a service; it does not ask for its laws).
         while (
@@ -235,10 +235,10 @@ class SearchEngine:
             return code, "tracking_code", None
         for run in runs:
             digits = only_digits(run)
+            if len(digits) == 10 and not run.startswith("+") and normalize_national_code(digits):
+                return None, "national_code", None  # (a mobile is written with its 0 or +98 far more often)
             if normalize_mobile(("+" if run.startswith("+") else "") + digits) and len(digits) >= 10:
                 return None, "mobile", None
-            if len(digits) == 10 and normalize_national_code(digits):
-                return None, "national_code", None
         return None, None, None
 
     # ---------------------------------------------------------------------------------------- elsewhere
@@ -351,13 +351,13 @@ def _decide(ranked: list[Scored], content_count: int, services: list[Service]) -
 
 
 def _agency_decision(decision: Decision, own: tuple[Service, ...], related: tuple[Service, ...],
-                     agency: str, named_service: bool) -> Decision:
+                     agency: str, whole_name: bool) -> Decision:
     """The services of a named agency: its own one as the match when it has one, a choice when several;
     the other services of its parent agency follow as further options."""
     if not own:
         return decision
     why = T.WHY_AGENCY.format(agency=agency)
-    if decision.match is not None and (decision.match == own[0] if len(own) == 1 else named_service):
+    if decision.match is not None and (decision.match == own[0] if len(own) == 1 else whole_name):
         first = decision.candidates[0]  # the agency's own name is also the service's («فنی حرفه ای»)
         rest = tuple(Candidate(s, 1.0, 1.0, why) for s in (*own, *related) if s != first.service)
         return Decision("match", (first, *rest)[:MAX_CHOICES])
