@@ -347,10 +347,10 @@ class Service(_Strict):
     steps: TextList = []
     contact: Contact | None = None
     aliases: TextList = []
-    needs: TextList = []  # situations in citizens' words that lead to this service (for search)
     faq: list[Faq] = []
     registration: Registration | None = None
     review: list[ReviewNote] = []
+    needs: TextList = []  # situations in citizens' words that lead to this service (for search)
 
     @property
     def is_free(self) -> bool:
