@@ -160,6 +160,12 @@ def _dictionary_skeletons() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in by.items()}
 
 
+def warm() -> None:
+    """Builds the dictionary's skeleton table now (once per process, a fraction of a second), not on the
+    first Finglish message."""
+    _dictionary_skeletons()
+
+
 class LatinReader:
     """Turns an English or Finglish message into Persian text for the analysis; one per knowledge load.
 

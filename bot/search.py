@@ -23,6 +23,7 @@ from bot.identifiers import normalize_mobile, normalize_national_code
 from bot.intents import IntentDetector, IntentResult
 from bot.knowledge import ElsewhereService, Knowledge, Lexicon, Service
 from bot.latin import Language, LatinReader
+from bot.latin import warm as warm_latin
 from bot.lexdata import inflected_variants
 from bot.lexdata import warm as warm_lexdata
 from bot.persian import only_digits, to_latin_digits
@@ -140,6 +141,7 @@ class SearchEngine:
         self.by_number = {s.id: s for s in self.services if s.id.isdigit()}
         self._doc_of = {s.id: i for i, s in enumerate(self.services)}
         warm_lexdata()
+        warm_latin()
 
     def understand(self, text: str, current_service: str | None = None) -> Understanding:
         """Decides what a message asks and about which service; `current_service` is the id of the card
