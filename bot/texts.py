@@ -235,3 +235,24 @@ ADMIN_RELOAD_OK = "✅ دانش دوباره بارگذاری شد: {count} خد
 ADMIN_RELOAD_FAILED = "❌ دانش بارگذاری نشد و بات با دانش قبلی ({count} خدمت) ادامه می‌دهد. {n} مشکل:"
 ADMIN_RELOAD_SUPERSEDED = "ℹ️ در همین حین بارگذاری تازه‌تری شروع شد؛ نتیجه همان بارگذاری تازه‌تر به کار می‌رود."
 ADMIN_RELOAD_MORE = "… و {n} مشکل دیگر (همه را با python -m bot validate ببینید)."
+
+# Why a service was offered: one short line per option of a choice, from the citizen's own words
+# («خوشه»، «صنعتی» در نام‌های رایج خدمت).
+WHY_FIELDS = {
+    "title": "عنوان خدمت",
+    "aliases": "نام‌های رایج خدمت",
+    "needs": "موقعیت‌های رایج این خدمت",
+    "system_name": "نام سامانه",
+    "provider": "نام دستگاه",
+    "parent_agency": "نام دستگاه مادر",
+    "audience": "مخاطبان خدمت",
+    "faq": "پرسش‌های رایج",
+    "description": "شرح خدمت",
+    "steps": "مراحل خدمت",
+    "documents": "مدارک خدمت",
+    "laws": "قوانین خدمت",
+}
+WHY_WORDS = "{words} در {field}"
+WHY_JOIN = "؛ "
+WHY_AGENCY = "از خدمات {agency}"
+WHY_SERVICE_ID = "شناسه خدمت {id}"

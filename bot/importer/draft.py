@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
+from bot.folding import fold
 from bot.knowledge import Service
-from bot.textnorm import fold
 
 # Field names of the card, in the model's order; the bot-only fields (aliases, faq, registration) are not
 # the importer's business.
