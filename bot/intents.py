@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import questions
 from bot.knowledge import Lexicon
 from bot.lexdata import spoken_variants
 from bot.textnorm import Analyzer
@@ -18,13 +19,9 @@ from bot.textnorm import Analyzer
 STRONG, WEAK = 2, 1
 MIN_SCORE = 2
 
-# When two intents score the same, the earlier one wins: a question beats an action («چطور ثبت‌نام کنم»
-# asks for the steps; the answer offers the register button), and both beat small talk.
-PRIORITY = (
-    "track", "documents", "cost", "duration", "website", "steps", "register", "in_person", "provider",
-    "laws", "audience", "help", "thanks", "greeting",
-)
-SMALL_TALK = frozenset({"greeting", "thanks", "help"})
+# When two intents score the same, the earlier one wins (bot.questions: the order of the Intent members).
+PRIORITY = tuple(i.value for i in questions.PRIORITY)
+SMALL_TALK = frozenset(i.value for i in questions.SMALL_TALK)
 
 # Pronoun endings glued to a cue word: «هزینه‌ش», «مدارکشو», «سایتشون».
 _GLUED = ("شون", "شو", "ش", "اش", "هاش", "ها", "ی", "هایی")

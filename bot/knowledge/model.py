@@ -36,6 +36,7 @@ from bot.knowledge.vocabulary import (
     VISIT_LEVELS,
     fold_label,
 )
+from bot.questions import NAMES as QUESTION_TYPES
 
 
 def _vocabulary(vocab: dict[str, str]) -> BeforeValidator:
@@ -278,6 +279,15 @@ class Service(_Strict):
     registration: Registration | None = None
     review: list[ReviewNote] = []
     needs: TextList = []  # situations in citizens' words that lead to this service (for search)
+    # Which of `steps` (numbered from 1) the citizen takes; "how do I get it" shows these first.
+    citizen_steps: list[Annotated[int, Field(ge=1)]] = []
+
+    @model_validator(mode="after")
+    def _citizen_steps_exist(self) -> Service:
+        beyond = [n for n in self.citizen_steps if n > len(self.steps)]
+        if beyond:
+            raise ValueError(f"citizen_steps: مرحله {beyond[0]} وجود ندارد (شناسنامه {len(self.steps)} مرحله دارد)")
+        return self
 
     @property
     def is_free(self) -> bool:
@@ -293,10 +303,7 @@ class LexiconEntry(_Strict):
     variants: TextList
 
 
-IntentName = Literal[
-    "documents", "cost", "duration", "website", "steps", "provider", "laws", "audience", "in_person",
-    "register", "track", "greeting", "thanks", "help",
-]
+IntentName = Literal[QUESTION_TYPES]  # the members of bot.questions.Intent, the one list of question types
 
 
 class IntentCues(_Strict):
