@@ -65,6 +65,7 @@ CHOICE_SHARE = 0.15
 SUGGEST_COVERAGE = 0.3
 SUGGEST_SCORE = 0.2  # a word found only in another card's steps is no suggestion
 ELSEWHERE_COVERAGE = 0.75  # a service handled elsewhere is named when it clearly fits
+ELSEWHERE_QUALITY = 0.6  # ...with words found as written or nearly: a short word's typo («فیل» → «فیش») is not enough
 MAX_CHOICES = 5
 MAX_WHY_WORDS = 3
 TRACKING_CODE_LENGTH = 12  # storage.tracking issues 12 digits
@@ -250,7 +251,7 @@ class SearchEngine:
         """A service handled elsewhere that fits at least as well as ours takes the message away from ours
         (none of ours is matched); it is named when it clearly fits and none of ours does."""
         entry = self.elsewhere[other.doc - len(self.services)]
-        clear = other.coverage >= ELSEWHERE_COVERAGE and other.quality >= CHOICE_SCORE
+        clear = other.coverage >= ELSEWHERE_COVERAGE and other.quality >= max(CHOICE_SCORE, ELSEWHERE_QUALITY)
         top = services[0] if services else None
         if top is None or (other.score >= top.score and other.evidence >= top.evidence
                            and other.coverage >= CHOICE_COVERAGE):

@@ -155,12 +155,12 @@ async def test_staff_reports_need_no_running_bot(dialogue: Dialogue) -> None:
 
 async def test_every_turn_and_reply_is_logged_with_what_was_understood(dialogue: Dialogue) -> None:
     await say(dialogue, "/start")
-    await say(dialogue, "صدور گذرنامه")
+    await say(dialogue, "مجوز صید ماهی")
     await tap(dialogue, pack(Action.SERVICE, KARA))
     entries = list(reversed(await dialogue.store.log.query(limit=10)))  # oldest first
     assert [(e.direction, e.text[:12].rstrip("*")) for e in entries] == [
         ("out", "سلام مریم! 👋"[:12]), ("in", "/start"),
-        ("out", "متأسفانه خدمتی با «صدور گذرنامه»"[:12]), ("in", "صدور گذرنامه"),
+        ("out", "متأسفانه خدمتی با «مجوز صید ماهی»"[:12]), ("in", "مجوز صید ماهی"[:12]),
         ("out", "ارائه معرفی‌نامه دریافت تسهیلات طرح کارا"[:12]), ("in", f"[دکمه] s:{KARA}"[:12]),
     ]
     assert entries[3].answered is False and entries[5].service_id == KARA

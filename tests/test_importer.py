@@ -135,9 +135,7 @@ def diff_model(draft: dict, ref: dict, text: tuple[str, ...] = (), digits: tuple
 def compare(draft: Draft, ref: Service) -> dict[str, str]:
     """Field → "ok" / "diff: ..." / "n/a", over every card field that either side fills."""
     service = as_service(draft)
-    # `needs` is for search, like aliases: not on the card (bot.importer's CARD_FIELDS should list it with
-    # the other bot-only fields; that module is not this branch's to change).
-    names = [f for f in CARD_FIELDS if f != "needs" and (f in service.model_fields_set or f in ref.model_fields_set)]
+    names = [f for f in CARD_FIELDS if f in service.model_fields_set or f in ref.model_fields_set]
     out: dict[str, str] = {}
     for name in names:
         if name == "id" and not draft.official_id:

@@ -106,7 +106,14 @@ def test_cue_words_inside_a_service_name_are_not_a_question(engine):
 def test_services_we_lack_are_not_answered_with_ours(engine, text):
     u = engine.understand(text)
     assert u.decision.match is None
-    assert "پیدا نکردم" in render_plain(respond(u).text)
+    said = render_plain(respond(u).text)
+    assert "پیدا نکردم" in said or "در فهرست خدمات این بات نیست" in said  # not found, or handled elsewhere
+    assert not any(s.title in said for s in engine.knowledge.services)
+
+
+@pytest.mark.parametrize("text", ["فیل", "سیب", "کار"])
+def test_a_short_word_is_never_sent_elsewhere_by_a_typo(engine, text):
+    assert engine.understand(text).elsewhere is None
 
 
 def test_wider_catalogue_still_finds_ours_and_theirs(wide_engine):
