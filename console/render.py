@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -49,6 +50,12 @@ def _json_data(value: Any) -> Markup:
     return Markup(text)
 
 
+def _query(params: dict[str, str], **changes: object) -> str:
+    """The query string of `params` with some changed (a pager's next and previous pages)."""
+    merged = {**params, **{k: str(v) for k, v in changes.items()}}
+    return urlencode({k: v for k, v in merged.items() if v not in ("", "0") or k != "offset"})
+
+
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("console", "templates"),
@@ -77,5 +84,6 @@ def environment() -> Environment:
         SUGGESTION_KINDS=T.SUGGESTION_KINDS,
         SUGGESTION_STATUS=T.SUGGESTION_STATUS,
         T=T,
+        query=_query,
     )
     return env
