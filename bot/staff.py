@@ -231,6 +231,7 @@ def os_user() -> str:
 
 LOG_HEADER = ["زمان (تهران)", "سکو", "کاربر", "جهت", "متن", "نوع پرسش", "خدمت", "امتیاز", "پاسخ داده شد",
               "زمان پاسخ (ms)", "زمان (شمسی)"]
+ANSWER_COLUMN = "پاسخ: {label}"  # one column per form field, after the fixed ones
 REQUEST_HEADER = ["کد رهگیری", "خدمت", "وضعیت", "زمان ثبت (تهران)", "آخرین تغییر", "سکو", "کاربر", "کد ملی",
                   "همراه", "پاسخ‌ها", "زمان ثبت (شمسی)", "آخرین تغییر (شمسی)"]
 
@@ -285,7 +286,7 @@ async def export_rows(
             yield batch
         return
     fields = _export_fields(knowledge, service_ids, personal)
-    yield [REQUEST_HEADER + [label for _, label, _ in fields]]
+    yield [REQUEST_HEADER + [ANSWER_COLUMN.format(label=label) for _, label, _ in fields]]
     offset = 0
     while batch_requests := await db.requests.list(limit=EXPORT_BATCH, offset=offset, service_ids=service_ids):
         offset += len(batch_requests)
