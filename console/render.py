@@ -74,6 +74,7 @@ def environment() -> Environment:
         mask_code=lambda v: mask_national_code(v) if v else "—",
         mask_mobile=lambda v: mask_mobile(v) if v else "—",
         json_data=_json_data,
+        actor=lambda v: {"citizen": "شهروند"}.get(v or "", printable(v) if v else "—"),
     )
     env.globals.update(
         STATUS_LABELS=STATUS_LABELS,

@@ -35,7 +35,10 @@ def _safe_next(target: str | None) -> str:
 
 
 def _login_page(request: Request, *, error: str | None = None, status: int = 200, name: str = "") -> Response:
-    secret = new_token()
+    # The secret already in the browser is kept: a second tab (or a stray request) must not void the first form.
+    secret = request.cookies.get(LOGIN_COOKIE) or ""
+    if len(secret) < 40:
+        secret = new_token()
     response = render(request, None, "login.html", status=status, error=error, login_csrf=secret, name=name,
                       next=_safe_next(request.query_params.get("next")))
     response.set_cookie(LOGIN_COOKIE, secret, max_age=3600, path="/login", httponly=True, samesite="strict",

@@ -20,6 +20,7 @@
   };
   var palette = ["#0b6e4f", "#f79009", "#2e90fa", "#b42318", "#7a5af8", "#12b76a", "#667085"];
   var axis = { ticks: { callback: function (value) { return grouped(value); }, precision: 0 }, beginAtZero: true };
+  var rightAxis = Object.assign({ position: "right" }, axis);
   function draw(id, config) {
     var canvas = document.getElementById(id);
     if (canvas) { new Chart(canvas, config); }
@@ -31,7 +32,8 @@
       { label: "پیدا نشد", data: data.days.unanswered, backgroundColor: "#f79009", stack: "q" },
       { label: "همه پیام‌ها", data: data.days.incoming, type: "line", borderColor: "#2e90fa", backgroundColor: "#2e90fa", tension: 0.3 }
     ] },
-    options: { scales: { x: { reverse: true, stacked: true }, y: axis }, plugins: { legend: { position: "bottom" } } }
+    options: { scales: { x: { reverse: true, stacked: true }, y: Object.assign({ stacked: false }, rightAxis) },
+      plugins: { legend: { position: "bottom" } } }
   });
   draw("chart-found", {
     type: "doughnut",
@@ -47,12 +49,12 @@
     type: "bar",
     data: { labels: data.services.labels, datasets: [{ label: "پرسش", data: data.services.values, backgroundColor: "#0b6e4f" }] },
     options: { indexAxis: "y", scales: { x: Object.assign({ reverse: true }, axis), y: { position: "right", ticks: { autoSkip: false,
-      callback: function (value) { var t = this.getLabelForValue(value); return t.length > 38 ? t.slice(0, 37) + "…" : t; } } } },
+      callback: function (value) { var t = this.getLabelForValue(value); return t.length > 30 ? t.slice(0, 29) + "…" : t; } } } },
       plugins: { legend: { display: false } } }
   });
   draw("chart-intents", {
     type: "bar",
     data: { labels: data.intents.labels, datasets: [{ label: "پرسش", data: data.intents.values, backgroundColor: "#2e90fa" }] },
-    options: { scales: { x: { reverse: true }, y: axis }, plugins: { legend: { display: false } } }
+    options: { scales: { x: { reverse: true }, y: rightAxis }, plugins: { legend: { display: false } } }
   });
 }());
