@@ -47,7 +47,7 @@ def wait_until_serving(url: str, process: subprocess.Popen, log: Path, within: f
         if process.poll() is not None:
             raise AssertionError(f"the console exited ({process.returncode}):\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(url, timeout=1) as answer:
                 if answer.status == 200:
                     return
         except OSError:
@@ -97,7 +97,8 @@ def test_a_clerk_reads_the_dashboard_opens_a_conversation_and_changes_a_status(t
 
                 expect(page.locator("h1")).to_contain_text("داشبورد")
                 page.wait_for_function("() => window.Chart && Chart.getChart('chart-days') && Chart.getChart('chart-statuses')")
-                expect(page.locator("[data-figure=incoming]")).to_have_text("۱۳")  # 10 turns of one citizen, 3 of the other, in Persian digits
+                # 10 turns of one citizen, 3 of the other, in Persian digits
+                expect(page.locator("[data-figure=incoming]")).to_have_text("۱۳")
                 expect(page.locator("#table-services")).to_contain_text("ارائه معرفی‌نامه دریافت تسهیلات طرح کارا")
                 page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
 

@@ -24,7 +24,7 @@ async def list_suggestions(request: Request, staff: Staff) -> Response:
     status = request.query_params.get("status", "open")
     rows = await console.db.suggestions.suggestions(status=None if status == "all" else status,
                                                     service_ids=staff.scope.service_ids)
-    return render(request, staff, "suggestions.html", rows=rows, status=status,
+    return render(request, staff, "suggestions.html", rows=rows, wanted=status,
                   titles={s.service_id: service_title(console.knowledge, s.service_id) for s in rows})
 
 

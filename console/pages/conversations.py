@@ -15,7 +15,7 @@ from console.app import NotFound, Staff, audit, console_of, flash, page, redirec
 from console.auth import Role
 from console.pages.common import PAGE_SIZE, full_account, masked_account, offset_of, service_title, wanted_service
 from console.pages.period import period_of
-from console.scope import visible_entries
+from console.scope import visible_exchanges
 
 MIN_REASON = 5
 TRANSCRIPT_LIMIT = 500
@@ -69,13 +69,13 @@ async def show_conversation(request: Request, staff: Staff) -> Response:
     ref = request.path_params["ref"]
     platform, user_id = await _account(request, staff, ref)
     entries = list(reversed(await console.db.log.query(user_id=user_id, platform=platform, limit=TRANSCRIPT_LIMIT)))
-    shown = visible_entries(entries, staff.scope)
+    shown = visible_exchanges(entries, staff.scope)
     unmasked = staff.can(Role.CLERK) and console.grants.has(staff.session.token_hash, _grant_key((platform, user_id)))
     requests = [r for r in await console.db.requests.for_user(platform, user_id, limit=20) if staff.scope.allows(r.service_id)]
     return render(
         request, staff, "conversation.html", ref=ref, shown=shown, unmasked=unmasked, requests=requests,
         account=full_account(platform, user_id) if unmasked else masked_account(platform, user_id),
-        titles={e.service_id: service_title(console.knowledge, e.service_id) for e in entries if e and e.service_id},
+        titles={e.service_id: service_title(console.knowledge, e.service_id) for e in entries if e.service_id},
         request_titles={r.service_id: service_title(console.knowledge, r.service_id) for r in requests},
         truncated=len(entries) >= TRANSCRIPT_LIMIT, min_reason=MIN_REASON,
     )

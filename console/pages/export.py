@@ -43,7 +43,7 @@ async def download(request: Request, staff: Staff, form: dict[str, str]) -> Resp
     scope = staff.scope
     keep = None
     if what == "logs" and not scope.everything:
-        keep = ExportFilter(scope, await console.db.log.accounts_asking_about(scope.service_ids or ()))
+        keep = await ExportFilter.build(console.db, scope)
     rows = export_rows(console.db, what, personal=personal, knowledge=console.knowledge,
                        service_ids=scope.service_ids if what == "requests" else None, keep=keep)
     stamp = jdatetime.datetime.fromgregorian(datetime=dt.datetime.now(TEHRAN)).strftime("%Y%m%d-%H%M")

@@ -36,6 +36,7 @@ INTERIOR = "وزارت کشور"
 PASSWORD = "a-long-password-1"
 
 KARA_CITIZEN, OTHER_CITIZEN = 4101, 4102
+CITIZEN_NAME = "زهرا کریمی"  # not the name the form's hints give as an example
 KARA_CODE = national_code("001354241")
 KARA_MOBILE = "09121234567"
 MUNICIPAL_CODE = national_code("427130248")
@@ -83,7 +84,7 @@ async def tap(d: Dialogue, user: int, data: str, out: Recorder | None = None) ->
 async def register_kara(d: Dialogue, user: int) -> str:
     """The citizen fills the Kara form in the chat and confirms it; returns the tracking code."""
     await tap(d, user, pack(Action.REGISTER, KARA))
-    for answer in ("مریم احمدی", KARA_CODE, KARA_MOBILE):
+    for answer in (CITIZEN_NAME, KARA_CODE, KARA_MOBILE):
         await say(d, user, answer)
     summary = await say(d, user, "تهران")
     confirm = next(b.data for _, r in summary.sent for row in r.buttons for b in row if b.label == T.FORM_CONFIRM)
