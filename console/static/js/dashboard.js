@@ -30,9 +30,9 @@
     data: { labels: data.days.labels, datasets: [
       { label: "پاسخ داده شد", data: data.days.answered, backgroundColor: "#0b6e4f", stack: "q" },
       { label: "پیدا نشد", data: data.days.unanswered, backgroundColor: "#f79009", stack: "q" },
-      { label: "همه پیام‌ها", data: data.days.incoming, type: "line", borderColor: "#2e90fa", backgroundColor: "#2e90fa", tension: 0.3 }
+      { label: "همه پیام‌ها", data: data.days.incoming, type: "line", stack: "all", borderColor: "#2e90fa", backgroundColor: "#2e90fa", tension: 0.2 }
     ] },
-    options: { scales: { x: { reverse: true, stacked: true }, y: Object.assign({ stacked: false }, rightAxis) },
+    options: { scales: { x: { reverse: true, stacked: true }, y: Object.assign({ stacked: true }, rightAxis) },
       plugins: { legend: { position: "bottom" } } }
   });
   draw("chart-found", {
