@@ -339,6 +339,9 @@ async def test_personal_data_is_masked_until_a_clerk_gives_a_reason_which_is_rec
             assert secret not in text, (url, secret)
     shown = (await viewer.get(f"/requests/{code}")).text
     assert "****" in shown and T.HIDDEN in shown and "تهران" in shown  # a province is no one's secret
+    tvto = await world["db"].requests.create("tvto-skill-training", "telegram", 9, 9, None, None, {})
+    costly = (await viewer.get(f"/requests/{tvto.tracking_code}")).text
+    assert "هزینه خدمت" not in shown and "۲۰٬۰۰۰ ریال (معادل ۲٬۰۰۰ تومان)" in costly  # the card's cost, in rials
 
     clerk = await world["login"]("clerk")
     answer = await clerk.post(f"/requests/{code}/unmask", {"reason": "کم"}, from_page=f"/requests/{code}")

@@ -94,7 +94,9 @@ async def show_request(request: Request, staff: Staff) -> Response:
         identity = {"code": mask_national_code(r.national_code) if r.national_code else "—",
                     "mobile": mask_mobile(r.mobile) if r.mobile else "—",
                     "account": masked_account(r.platform, r.user_id)}
+    service = console.knowledge.get(r.service_id)
     return render(request, staff, "request.html", r=r, title=service_title(console.knowledge, r.service_id),
+                  costs=list(service.costs or ()) if service else [],
                   unmasked=unmasked, identity=identity, answers=_answers(console.knowledge, r, unmasked),
                   next_statuses=next_statuses, duplicate_mark=DUPLICATE_MARK, min_reason=MIN_REASON)
 
