@@ -94,6 +94,25 @@ def build_parser() -> argparse.ArgumentParser:
     _staff_args(p)
     p.add_argument("--limit", type=int, default=50)
 
+    p = sub.add_parser("console", help="the web console for support staff and agency admins (BOT_CONSOLE_HOST:PORT)")
+    _staff_args(p)
+    p.add_argument("--host", default=None, help="address to listen on (default: BOT_CONSOLE_HOST, 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default: BOT_CONSOLE_PORT, 8080)")
+
+    p = sub.add_parser("console-user", help="the web console's users: add, list, disable")
+    usub = p.add_subparsers(dest="action", required=True)
+    q = usub.add_parser("add", help="a new user; the password is read from standard input")
+    _staff_args(q)
+    q.add_argument("name", help="user name: 3-32 Latin letters, digits, . _ -")
+    q.add_argument("--role", required=True, choices=["viewer", "clerk", "editor", "admin"])
+    q.add_argument("--agency", default=None,
+                   help="only this agency's services (a provider or parent_agency of the knowledge files)")
+    q = usub.add_parser("list", help="every user with role, agency and last sign-in")
+    _staff_args(q)
+    q = usub.add_parser("disable", help="stop a user from signing in (ends their sessions)")
+    _staff_args(q)
+    q.add_argument("name")
+
     p = sub.add_parser("prune", help="the retention pass the running bot makes every hour, now")
     _staff_args(p)
     p.add_argument("--force", action="store_true",
@@ -109,7 +128,8 @@ def _staff_args(p: argparse.ArgumentParser) -> None:
 # Commands that open the database (national codes, mobiles, names) or write exports of it: whatever they or
 # SQLite create is for the owner only. import-card is left out on purpose: its drafts are public knowledge
 # files that the bot, maybe another user, must read.
-PRIVATE_COMMANDS = frozenset({"run", "chat", "logs", "requests", "stats", "export", "prune", "audit"})
+PRIVATE_COMMANDS = frozenset({"run", "chat", "logs", "requests", "stats", "export", "prune", "audit", "console",
+                              "console-user"})
 PRIVATE_UMASK = 0o077
 
 
@@ -122,10 +142,12 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_validate(settings.knowledge_dir)
     if args.command == "import-card":
         return cmd_import_card(args.files, args.out, settings.knowledge_dir)
-    if args.command in ("logs", "requests", "stats", "export", "prune", "audit"):
+    if args.command in ("logs", "requests", "stats", "export", "prune", "audit", "console-user"):
         import asyncio
 
         return asyncio.run(cmd_staff(args, settings))
+    if args.command == "console":
+        return cmd_console(args, settings)
     if args.command in ("search", "ask"):
         return cmd_search(args, settings.knowledge_dir)
     if args.command == "chat":
@@ -160,7 +182,7 @@ async def cmd_staff(args: argparse.Namespace, settings) -> int:
     except (ValueError, NotImplementedError) as exc:  # a URL of no backend we have
         print(f"BOT_DATABASE: {exc}", file=sys.stderr)
         return 2
-    if not exists:
+    if not exists and args.command != "console-user":  # a console user may come before the first chat
         print(f"پایگاه داده {settings.database} وجود ندارد (BOT_DATABASE یا --database).", file=sys.stderr)
         return 2
     try:
@@ -192,9 +214,31 @@ async def cmd_staff(args: argparse.Namespace, settings) -> int:
             return await staff.prune(db, settings, out, force=args.force)
         if args.command == "audit":
             return await staff.audit(db, out, args.limit)
+        if args.command == "console-user":
+            from console import users
+
+            if args.action == "add":
+                return await users.add(db, knowledge, args.name, args.role, args.agency)
+            if args.action == "list":
+                return await users.list_users(db)
+            return await users.disable(db, args.name)
         return await staff.export(db, args.what, args.out, personal=args.with_personal_data, knowledge=knowledge)
     finally:
         await db.close()
+
+
+def cmd_console(args: argparse.Namespace, settings) -> int:
+    """Serves the web console on the bot's database (created if the bot has not run yet)."""
+    from bot.knowledge import KnowledgeError, load_knowledge
+    from console.server import run_console
+
+    try:
+        knowledge = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    changes = {k: v for k, v in (("console_host", args.host), ("console_port", args.port)) if v is not None}
+    return run_console(settings.model_copy(update=changes), knowledge)
 
 
 def cmd_validate(directory: Path) -> int:

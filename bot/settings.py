@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     flood_burst: int = Field(default=30, ge=1)
     flood_rate: float = Field(default=5.0, gt=0)
     max_concurrent_updates: int = Field(default=64, ge=1)
+    # The web console (`python -m bot console`): where it listens, and whether it is reached over HTTPS (a
+    # reverse proxy in front), which makes its cookies Secure.
+    console_host: str = "127.0.0.1"
+    console_port: int = Field(default=8080, ge=1, le=65535)
+    console_https: bool = False
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -14,8 +14,11 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import AsyncIterator, Callable, Collection
 from pathlib import Path
 from typing import TextIO
+
+import jdatetime
 
 from bot.dialogue.registration import retention
 from bot.dialogue.staff import stats_reply
@@ -25,7 +28,7 @@ from bot.knowledge import Knowledge
 from bot.persian import TEHRAN, jalali_datetime, parse_jalali_date, to_latin_digits
 from bot.reply import render_plain
 from bot.sanitize import csv_cell, printable
-from storage import RequestNotFound, Store
+from storage import LogEntry, RequestNotFound, Store
 from storage.masking import mask_personal_data
 from storage.requests import STATUS_LABELS, STATUSES
 
@@ -226,61 +229,117 @@ def os_user() -> str:
             return getpass.getuser()
 
 
+LOG_HEADER = ["زمان (تهران)", "سکو", "کاربر", "جهت", "متن", "نوع پرسش", "خدمت", "امتیاز", "پاسخ داده شد",
+              "زمان پاسخ (ms)", "زمان (شمسی)"]
+ANSWER_COLUMN = "پاسخ: {label}"  # one column per form field, after the fixed ones
+REQUEST_HEADER = ["کد رهگیری", "خدمت", "وضعیت", "زمان ثبت (تهران)", "آخرین تغییر", "سکو", "کاربر", "کد ملی",
+                  "همراه", "پاسخ‌ها", "زمان ثبت (شمسی)", "آخرین تغییر (شمسی)"]
+
+
 async def export(db: Store, what: str, path: Path, *, personal: bool, knowledge: Knowledge | None = None,
                  progress: TextIO | None = None) -> int:
     """Writes logs or requests as CSV in UTF-8 with a BOM (spreadsheet programs then show Persian), in
-    batches, with progress on stderr. Without `personal`, requests keep national codes and mobiles masked
-    and leave out user ids and every form answer but the non-personal choices (by the service's form in
-    `knowledge`). No cell can run as a formula, nor carry control characters (bot.sanitize)."""
+    batches, with progress on stderr. The rows are those of `export_rows` (see there for what is left out
+    without `personal`); no cell can run as a formula, nor carry control characters (bot.sanitize)."""
     progress = progress or sys.stderr
     if personal and what == "requests":
         await db.audit.record(os_user(), "export requests --with-personal-data", str(path))
+    total = await (db.log.count() if what == "logs" else db.requests.count())
     done = 0
     with _private_file(path) as f:
         w = _SafeWriter(csv.writer(f))
-        if what == "logs":
-            w.writerow(["زمان (تهران)", "سکو", "کاربر", "جهت", "متن", "نوع پرسش", "خدمت", "امتیاز", "پاسخ داده شد",
-                        "زمان پاسخ (ms)"])
-            total = await db.log.count()
-            last_id = 0
-            while True:
-                rows = await db.log.page(after_id=last_id, limit=EXPORT_BATCH)
-                if not rows:
-                    break
-                for e in rows:
-                    answered = None if e.answered is None else int(e.answered)
-                    w.writerow([_iso_local(e.created_at), e.platform, e.user_id, e.direction, _remask(e.text),
-                                e.intent, e.service_id, e.score, answered, e.handling_ms])
-                last_id = rows[-1].id
-                done += len(rows)
-                _progress(progress, done, total)
-        else:
-            w.writerow(["کد رهگیری", "خدمت", "وضعیت", "زمان ثبت (تهران)", "آخرین تغییر", "سکو", "کاربر", "کد ملی",
-                        "همراه", "پاسخ‌ها"])
-            total = await db.requests.count()
-            offset = 0
-            while True:
-                batch = await db.requests.list(limit=EXPORT_BATCH, offset=offset)
-                if not batch:
-                    break
-                for r in batch:
-                    code = r.national_code or ""
-                    mobile = r.mobile or ""
-                    user: int | str = r.user_id
-                    data = dict(r.data)
-                    if not personal:
-                        code = mask_national_code(code) if code else ""
-                        mobile = mask_mobile(mobile) if mobile else ""
-                        user = ""
-                        data = _non_personal_answers(knowledge, r.service_id, r.data)
-                    w.writerow([r.tracking_code, r.service_id, r.status_label, _iso_local(r.created_at),
-                                _iso_local(r.updated_at), r.platform, user, code, mobile,
-                                json.dumps(data, ensure_ascii=False)])
-                offset += len(batch)
-                done += len(batch)
-                _progress(progress, done, total)
+        batches = export_rows(db, what, personal=personal, knowledge=knowledge)
+        [header] = await anext(batches)
+        w.writerow(header)
+        async for batch in batches:
+            for row in batch:
+                w.writerow(row)
+            done += len(batch)
+            _progress(progress, done, total)
     print(f"\n✔ {done} ردیف در {path} نوشته شد (UTF-8 با BOM).", file=progress)
     return 0
+
+
+async def export_rows(
+    db: Store, what: str, *, personal: bool, knowledge: Knowledge | None = None,
+    service_ids: Collection[str] | None = None, keep: Callable[[LogEntry], bool] | None = None,
+) -> AsyncIterator[list[list[object]]]:
+    """The rows of an export in batches, the header first: the command line writes them to a file, the web
+    console streams them. Cells are raw: pass each through bot.sanitize.csv_cell on the way out.
+
+    `logs`: every log row (masked again on the way out), or those `keep` accepts. `requests`: every request,
+    or those of `service_ids`, with the answers as JSON and one column per form field of the services in
+    `knowledge` (those of `service_ids`). Without `personal`, national codes and mobiles are masked, user
+    ids left out, and of the answers only the non-personal choices kept (by each service's form)."""
+    if what == "logs":
+        yield [LOG_HEADER]
+        last_id = 0
+        while rows := await db.log.page(after_id=last_id, limit=EXPORT_BATCH):
+            last_id = rows[-1].id
+            batch: list[list[object]] = []
+            for e in rows:
+                if keep is not None and not keep(e):
+                    continue
+                answered = None if e.answered is None else int(e.answered)
+                batch.append([_iso_local(e.created_at), e.platform, e.user_id, e.direction, _remask(e.text),
+                              e.intent, e.service_id, e.score, answered, e.handling_ms, _jalali_local(e.created_at)])
+            yield batch
+        return
+    fields = _export_fields(knowledge, service_ids, personal)
+    yield [REQUEST_HEADER + [ANSWER_COLUMN.format(label=label) for _, label, _ in fields]]
+    offset = 0
+    while batch_requests := await db.requests.list(limit=EXPORT_BATCH, offset=offset, service_ids=service_ids):
+        offset += len(batch_requests)
+        batch = []
+        for r in batch_requests:
+            code = r.national_code or ""
+            mobile = r.mobile or ""
+            user: int | str = r.user_id
+            data = dict(r.data)
+            if not personal:
+                code = mask_national_code(code) if code else ""
+                mobile = mask_mobile(mobile) if mobile else ""
+                user = ""
+                data = _non_personal_answers(knowledge, r.service_id, r.data)
+            batch.append([r.tracking_code, r.service_id, r.status_label, _iso_local(r.created_at),
+                          _iso_local(r.updated_at), r.platform, user, code, mobile,
+                          json.dumps(data, ensure_ascii=False), _jalali_local(r.created_at),
+                          _jalali_local(r.updated_at)]
+                         + [_csv_answer(kind, data.get(name)) for name, _, kind in fields])
+        yield batch
+
+
+def _export_fields(knowledge: Knowledge | None, service_ids: Collection[str] | None,
+                   personal: bool) -> list[tuple[str, str, str]]:
+    """(name, label, type) of the form fields that get a column: of every service exported, each name once,
+    in the order of the catalogue; without `personal`, only the non-personal ones."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for service in knowledge.services if knowledge else ():
+        if service_ids is not None and service.id not in service_ids:
+            continue
+        for f in fields_of(service):
+            if f.name not in found and (personal or f.type in NON_PERSONAL_FIELD_TYPES):
+                found[f.name] = (f.name, f.label, f.type)
+    return list(found.values())
+
+
+def _csv_answer(kind: str, value: object) -> object:
+    """A form answer in a cell: yes/no in words, a date in the Jalali calendar (1380/06/31), the rest as is."""
+    if value is None:
+        return ""
+    if kind == "yes_no":
+        return "بله" if value else "خیر"
+    if kind == "jalali_date" and isinstance(value, str):
+        try:
+            return jdatetime.date.fromgregorian(date=dt.date.fromisoformat(value)).strftime("%Y/%m/%d")
+        except ValueError:
+            return value
+    return value
+
+
+def _jalali_local(value: dt.datetime) -> str:
+    """A stored time as Tehran's Jalali date and time, «1405/08/30 14:05:09» (digits a spreadsheet sorts)."""
+    return jdatetime.datetime.fromgregorian(datetime=value.astimezone(TEHRAN)).strftime("%Y/%m/%d %H:%M:%S")
 
 
 # Form answers picked from a fixed list: no one is identified by them. Everything else a form asks (names,

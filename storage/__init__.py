@@ -21,6 +21,7 @@ from storage.api import (
     BackendNotAvailable,
     ChatsRepo,
     Clock,
+    ConsoleRepo,
     DraftsRepo,
     Duplicate,
     LogRepo,
@@ -32,11 +33,16 @@ from storage.api import (
     StorageError,
     StorageUnavailable,
     Store,
+    SuggestionsRepo,
 )
 from storage.masking import mask_personal_data
 from storage.records import (
+    CONSOLE_ROLES,
     AuditEntry,
     ChatState,
+    ConsoleSession,
+    ConsoleUser,
+    ConversationSummary,
     CreatedRequest,
     DayStats,
     Draft,
@@ -44,6 +50,7 @@ from storage.records import (
     Request,
     RequestEvent,
     StatusNotice,
+    Suggestion,
     UnansweredQuestion,
 )
 from storage.requests import OPEN_STATUSES, STATUS_LABELS, STATUSES
@@ -108,6 +115,7 @@ def database_exists(url: str | Path) -> bool:
 
 
 __all__ = [
+    "CONSOLE_ROLES",
     "OPEN_STATUSES",
     "STATUSES",
     "STATUS_LABELS",
@@ -117,6 +125,10 @@ __all__ = [
     "ChatState",
     "ChatsRepo",
     "Clock",
+    "ConsoleRepo",
+    "ConsoleSession",
+    "ConsoleUser",
+    "ConversationSummary",
     "CreatedRequest",
     "DayStats",
     "Draft",
@@ -135,6 +147,8 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "Store",
+    "Suggestion",
+    "SuggestionsRepo",
     "UnansweredQuestion",
     "database_exists",
     "is_well_formed",

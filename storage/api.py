@@ -14,22 +14,27 @@ rules raise ValueError with a Persian message (storage.requests.check_transition
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, Protocol, Self, runtime_checkable
 
 from storage.records import (
     TEHRAN_OFFSET,
     AuditEntry,
     ChatState,
+    ConsoleSession,
+    ConsoleUser,
+    ConversationSummary,
     CreatedRequest,
     DayStats,
     Direction,
     Draft,
+    HandledQuestion,
     InboxUpdate,
     LogEntry,
     OutgoingReply,
     Request,
     StatusNotice,
+    Suggestion,
     UnansweredQuestion,
 )
 
@@ -200,18 +205,25 @@ class RequestsRepo(Protocol):
 
     async def list(
         self, status: str | None = None, service_id: str | None = None, limit: int = 50, offset: int = 0,
-        *, duplicates_only: bool = False,
+        *, duplicates_only: bool = False, service_ids: Collection[str] | None = None,
+        since: _dt.datetime | None = None, until: _dt.datetime | None = None,
     ) -> list[Request]:
         """Requests for the staff queue, newest first, optionally of one status and/or service, or only
-        those flagged as possible duplicates of an earlier request."""
+        those flagged as possible duplicates of an earlier request. `service_ids` keeps the requests of
+        those services only (an agency's, for the console), `since`/`until` those registered in that time
+        (`since` inclusive, `until` exclusive)."""
         ...
 
     async def list_for_user(self, platform: str, user_id: int, limit: int = 5) -> list[Request]:
         """One chat user's own requests, newest first (what they may be shown about themselves)."""
         ...
 
-    async def count_by_status(self) -> dict[str, int]:
-        """How many requests are in each status, every known status present (0 if none)."""
+    async def count_by_status(
+        self, *, service_ids: Collection[str] | None = None, since: _dt.datetime | None = None,
+        until: _dt.datetime | None = None,
+    ) -> dict[str, int]:
+        """How many requests are in each status, every known status present (0 if none); optionally only
+        those of `service_ids` and registered between `since` (inclusive) and `until` (exclusive)."""
         ...
 
     async def count(self) -> int:
@@ -299,6 +311,64 @@ class LogRepo(Protocol):
         """Traffic of the last `days` local days (today included), oldest first, days without traffic as 0."""
         ...
 
+    # -- for the web console: searches and counts over a period, optionally of some services only --------
+
+    async def conversations(
+        self,
+        *,
+        since: _dt.datetime | None = None,
+        until: _dt.datetime | None = None,
+        service_ids: Collection[str] | None = None,
+        scope: Collection[str] | None = None,
+        found: bool | None = None,
+        text: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[ConversationSummary]:
+        """Chat accounts with messages that match every filter, the latest first: in the time range, about
+        one of `service_ids`, a question answered (`found` True) or not (False), containing `text` (in the
+        logged or the normalized text). With `scope`, only accounts that ever asked about one of those
+        services (an agency's)."""
+        ...
+
+    async def account_of(self, entry_id: int) -> tuple[str | None, int] | None:
+        """The chat account (platform, user id) of a log row, None if there is no such row."""
+        ...
+
+    async def asked_about(self, platform: str | None, user_id: int, service_ids: Collection[str]) -> bool:
+        """Whether this account ever asked about one of `service_ids`."""
+        ...
+
+    async def accounts_asking_about(self, service_ids: Collection[str]) -> set[tuple[str | None, int]]:
+        """The chat accounts that ever asked about one of `service_ids`."""
+        ...
+
+    async def activity(
+        self, since: _dt.datetime, until: _dt.datetime, *, service_ids: Collection[str] | None = None,
+        utc_offset: _dt.timedelta = TEHRAN_OFFSET,
+    ) -> list[DayStats]:
+        """Traffic per local day from `since` to `until`, oldest first, days without traffic as 0. With
+        `service_ids`, only the incoming messages about those services count (replies and unanswered
+        questions name no service, so they count as 0)."""
+        ...
+
+    async def intent_counts(
+        self, since: _dt.datetime, until: _dt.datetime, *, service_ids: Collection[str] | None = None
+    ) -> list[tuple[str, int]]:
+        """Incoming questions per question type (intent) in the range, most frequent first."""
+        ...
+
+    async def service_counts(
+        self, since: _dt.datetime, until: _dt.datetime, *, service_ids: Collection[str] | None = None,
+        limit: int = 10,
+    ) -> list[tuple[str, int]]:
+        """Incoming messages per service in the range, most frequent first: (service id, messages)."""
+        ...
+
+    async def unanswered_messages(self, question: str, limit: int = 50) -> list[LogEntry]:
+        """The unanswered messages of one group of `unanswered` (its `normalized` key), newest first."""
+        ...
+
 
 @runtime_checkable
 class LookupsRepo(Protocol):
@@ -331,6 +401,73 @@ class AuditRepo(Protocol):
 
     async def recent(self, limit: int = 50) -> list[AuditEntry]:
         """The latest rows, newest first."""
+        ...
+
+
+@runtime_checkable
+class ConsoleRepo(Protocol):
+    """The web console's users and their signed-in sessions (``store.console``). Passwords arrive hashed;
+    session tokens arrive as their hash: storage never sees a secret a browser holds."""
+
+    async def add_user(self, name: str, password_hash: str, role: str, agency: str | None = None) -> ConsoleUser:
+        """Creates a user; Duplicate if the name is taken, ValueError for a role not in CONSOLE_ROLES."""
+        ...
+
+    async def user(self, name: str) -> ConsoleUser | None:
+        """The user of that name (disabled or not), None if there is none."""
+        ...
+
+    async def users(self) -> list[ConsoleUser]:
+        """Every user, by name."""
+        ...
+
+    async def set_disabled(self, name: str, disabled: bool = True) -> ConsoleUser | None:
+        """Disables (or enables again) a user; disabling ends every session of theirs. None: no such user."""
+        ...
+
+    async def set_password(self, name: str, password_hash: str) -> bool:
+        """Replaces a user's password hash and ends their sessions; False if there is no such user."""
+        ...
+
+    async def record_login(self, user_id: int) -> None:
+        """Notes the time of a successful sign-in."""
+        ...
+
+    async def create_session(self, token_hash: str, user_id: int, csrf_token: str, lifetime: _dt.timedelta) -> None:
+        """Stores a new session that ends `lifetime` from now (expired sessions are dropped meanwhile)."""
+        ...
+
+    async def session(self, token_hash: str, idle: _dt.timedelta | None = None) -> ConsoleSession | None:
+        """The live session of that token with its user, or None: unknown, past its end, idle for longer
+        than `idle`, or its user disabled. A live session's last-seen time is moved to now."""
+        ...
+
+    async def end_session(self, token_hash: str) -> None:
+        """Signs the session out."""
+        ...
+
+
+@runtime_checkable
+class SuggestionsRepo(Protocol):
+    """What support staff do with the unanswered questions (``store.suggestions``): mark one handled, or
+    send it to a service's editors as an alias or a need to add."""
+
+    async def mark_handled(self, question: str, by: str) -> None:
+        """Marks a group of unanswered questions (its key) handled as of now."""
+        ...
+
+    async def handled(self) -> dict[str, HandledQuestion]:
+        """Every question marked handled, by its key."""
+        ...
+
+    async def suggest(self, question: str, example: str | None, service_id: str, kind: str, text: str,
+                      note: str | None, by: str) -> Suggestion:
+        """Records a suggestion (`kind` "alias" or "need", else ValueError) for the service's editors."""
+        ...
+
+    async def suggestions(self, *, status: str | None = "open", service_ids: Collection[str] | None = None,
+                          limit: int = 100) -> list[Suggestion]:
+        """Suggestions, newest first, of one status (None: any) and optionally of some services only."""
         ...
 
 
@@ -417,6 +554,12 @@ class Store(Protocol):
 
     @property
     def audit(self) -> AuditRepo: ...
+
+    @property
+    def console(self) -> ConsoleRepo: ...
+
+    @property
+    def suggestions(self) -> SuggestionsRepo: ...
 
     async def forget_deleted(self) -> None:
         """Makes what was deleted or anonymised unrecoverable from the database's files too, as far as the

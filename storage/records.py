@@ -190,3 +190,77 @@ class AuditEntry:
     action: str
     target: str | None
     detail: str | None
+
+
+# -- the web console --------------------------------------------------------------------------------------
+
+CONSOLE_ROLES = ("viewer", "clerk", "editor", "admin")  # each may do what the one before may, and more
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleUser:
+    """A person who signs in to the web console; `agency` None sees every agency's services."""
+
+    id: int
+    name: str
+    role: str
+    agency: str | None
+    created_at: _dt.datetime
+    disabled_at: _dt.datetime | None = None
+    last_login_at: _dt.datetime | None = None
+    password_hash: str = field(default="", repr=False)
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSession:
+    """A signed-in browser: the user, the form secret (CSRF) and when it ends."""
+
+    token_hash: str
+    user: ConsoleUser
+    csrf_token: str
+    created_at: _dt.datetime
+    last_seen_at: _dt.datetime
+    expires_at: _dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    """One chat account's messages that matched a search: how many, when, and a row id to open it by."""
+
+    platform: str | None
+    user_id: int
+    messages: int
+    unanswered: int
+    first_at: _dt.datetime
+    last_at: _dt.datetime
+    last_id: int
+    service_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HandledQuestion:
+    """An unanswered question staff have dealt with, by whom and when."""
+
+    question: str
+    handled_by: str
+    handled_at: _dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """«Add as alias / need to service…»: a citizen's question sent to the editors of a service."""
+
+    id: int
+    question: str
+    example: str | None
+    service_id: str
+    kind: str  # "alias" or "need"
+    text: str
+    note: str | None
+    created_by: str
+    created_at: _dt.datetime
+    status: str

@@ -1,9 +1,11 @@
 """The layers, as the README's Architecture section states them, checked on the source.
 
 - `bot/` is the product (language, knowledge, dialogue): it never imports a messenger library, an HTTP
-  server or a database driver, nor the channel layer `handlers/` — except the composition root
-  (`bot/cli.py`, `bot/__main__.py`), which wires everything together.
-- `storage/` never imports `bot/` or `handlers/`.
+  server or a database driver, nor the channel layers `handlers/` and `console/` — except the composition
+  root (`bot/cli.py`, `bot/__main__.py`), which wires everything together.
+- `console/` (the web console, a channel-like layer beside `handlers/`) may use `bot/` and `storage/`,
+  never `handlers/`.
+- `storage/` never imports `bot/`, `handlers/` or `console/`.
 - No import cycles between modules (imports inside `if TYPE_CHECKING:` are for type checkers only).
 
 Every import counts, including those inside functions: a lazy import hides a cycle, it does not remove it.
@@ -18,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "handlers", "storage")
+PACKAGES = ("bot", "console", "handlers", "storage")
 COMPOSITION_ROOT = {"bot.cli", "bot.__main__"}
 DRIVERS = {"telegram", "aiohttp", "aiosqlite", "asyncpg", "httpx", "starlette", "fastapi"}
 
@@ -95,10 +97,12 @@ def violations(edges: dict[str, set[str]]) -> list[str]:
             if top(module) == "bot" and module not in COMPOSITION_ROOT:
                 if top(target) in DRIVERS:
                     found.append(f"{module} → {target}: bot/ never imports a messenger, server or driver")
-                if top(target) == "handlers":
-                    found.append(f"{module} → {target}: bot/ never imports the channel layer")
-            if top(module) == "storage" and top(target) in ("bot", "handlers"):
-                found.append(f"{module} → {target}: storage/ never imports bot/ or handlers/")
+                if top(target) in ("handlers", "console"):
+                    found.append(f"{module} → {target}: bot/ never imports the channel layers")
+            if top(module) == "console" and top(target) == "handlers":
+                found.append(f"{module} → {target}: console/ never imports handlers/")
+            if top(module) == "storage" and top(target) in ("bot", "handlers", "console"):
+                found.append(f"{module} → {target}: storage/ never imports bot/, handlers/ or console/")
     return found
 
 
@@ -154,15 +158,22 @@ def test_the_checker_catches_a_driver_in_the_domain_and_storage_reaching_up(tmp_
         "bot/answers.py": "def f():\n    import telegram\n",  # lazy: still counts
         "bot/cli.py": "import telegram\nfrom handlers import app\n",  # the composition root may
         "bot/search.py": "from handlers.send import send\n",
+        "bot/staff.py": "def f():\n    from console import app\n",
+        "console/app.py": "import starlette\nfrom bot import staff\nfrom storage import api\n",  # allowed
+        "console/pages.py": "from handlers.app import running\n",
         "storage/db.py": "from bot.texts import X\n",
+        "storage/api.py": "from console.auth import Role\n",
         "handlers/app.py": "import telegram\n",
         "bot/typed.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import aiosqlite\n",
     })
     found = violations(graph(root))
     assert found == [
         "bot.answers → telegram: bot/ never imports a messenger, server or driver",
-        "bot.search → handlers.send: bot/ never imports the channel layer",
-        "storage.db → bot.texts: storage/ never imports bot/ or handlers/",
+        "bot.search → handlers.send: bot/ never imports the channel layers",
+        "bot.staff → console.app: bot/ never imports the channel layers",
+        "console.pages → handlers.app: console/ never imports handlers/",
+        "storage.api → console.auth: storage/ never imports bot/, handlers/ or console/",
+        "storage.db → bot.texts: storage/ never imports bot/, handlers/ or console/",
     ]
 
 

@@ -551,8 +551,9 @@ async def test_staff_export_csv_with_bom_and_masked_numbers(staff_db: dict[str, 
     assert personal_data_in([tuple(r) for r in logs], [NATIONAL_CODE]) == []
 
     requests = read(requests_csv)
-    assert requests[0] == ["کد رهگیری", "خدمت", "وضعیت", "زمان ثبت (تهران)", "آخرین تغییر", "سکو", "کاربر",
-                           "کد ملی", "همراه", "پاسخ‌ها"]
+    assert requests[0][:12] == ["کد رهگیری", "خدمت", "وضعیت", "زمان ثبت (تهران)", "آخرین تغییر", "سکو", "کاربر",
+                                "کد ملی", "همراه", "پاسخ‌ها", "زمان ثبت (شمسی)", "آخرین تغییر (شمسی)"]
+    assert "پاسخ: استان محل سکونت" in requests[0] and "پاسخ: نام و نام خانوادگی" not in requests[0]  # a field, a column
     by_code = {r[0]: r for r in requests[1:]}
     kara, municipal = by_code[staff_db["kara"]], by_code[staff_db["municipal"]]
     assert (kara[2], kara[7], kara[8]) == ("ثبت شده", f"{LRM}۴۲۷****۴۸۱", f"{LRM}۰۹۳۵***۶۸۱۳")

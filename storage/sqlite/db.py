@@ -52,11 +52,13 @@ import aiosqlite
 from storage.api import Clock, Duplicate, StorageUnavailable
 from storage.sqlite.audit import SqliteAudit
 from storage.sqlite.chats import SqliteChats
+from storage.sqlite.console import SqliteConsole
 from storage.sqlite.delivery import SqliteInbox, SqliteOutbox
 from storage.sqlite.drafts import SqliteDrafts
 from storage.sqlite.log import SqliteLog
 from storage.sqlite.lookups import SqliteLookups
 from storage.sqlite.requests import SqliteRequests
+from storage.sqlite.suggestions import SqliteSuggestions
 
 # Primary result codes (https://www.sqlite.org/rescode.html) that mean "the database cannot be used right
 # now", as opposed to a bug in our SQL: the citizen should be told to try again, not shown a crash.
@@ -180,6 +182,8 @@ class SqliteStore:
     log: SqliteLog
     lookups: SqliteLookups
     audit: SqliteAudit
+    console: SqliteConsole
+    suggestions: SqliteSuggestions
 
     def __init__(
         self, conn: aiosqlite.Connection, path: str, clock: Clock, monotonic: Callable[[], float] | None = None
@@ -202,6 +206,8 @@ class SqliteStore:
         self.inbox = SqliteInbox(self)
         self.outbox = SqliteOutbox(self)
         self.audit = SqliteAudit(self)
+        self.console = SqliteConsole(self)
+        self.suggestions = SqliteSuggestions(self)
 
     # -- life cycle ----------------------------------------------------------------------------------------
 

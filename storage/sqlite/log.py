@@ -13,12 +13,13 @@ import asyncio
 import contextlib
 import datetime as _dt
 import logging
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from storage.masking import mask_personal_data
-from storage.records import TEHRAN_OFFSET, DayStats, Direction, LogEntry, UnansweredQuestion
+from storage.records import TEHRAN_OFFSET, ConversationSummary, DayStats, Direction, LogEntry, UnansweredQuestion
 from storage.sqlite import retention
-from storage.sqlite._common import from_iso, to_iso
+from storage.sqlite._common import dumps, from_iso, to_iso
 
 if TYPE_CHECKING:
     from storage.sqlite.db import SqliteStore
@@ -47,6 +48,22 @@ _INSERT = (
     " service_id, score, answered, normalized, handling_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 MAX_BUFFERED = 2000
+_IN_SERVICES = "service_id IN (SELECT value FROM json_each(?))"
+_ACCOUNT = "COALESCE(platform, '') || ':' || user_id"
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, its own % and _ taken literally (ESCAPE '\\')."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _range(where: list[str], params: list[Any], since: _dt.datetime | None, until: _dt.datetime | None) -> None:
+    if since is not None:
+        where.append("created_at >= ?")
+        params.append(to_iso(since))
+    if until is not None:
+        where.append("created_at < ?")
+        params.append(to_iso(until))
 
 
 class SqliteLog:
@@ -276,3 +293,159 @@ class SqliteLog:
                     )
                 )
         return result
+
+    # -- for the web console ------------------------------------------------------------------------------
+
+    async def conversations(
+        self,
+        *,
+        since: _dt.datetime | None = None,
+        until: _dt.datetime | None = None,
+        service_ids: Collection[str] | None = None,
+        scope: Collection[str] | None = None,
+        found: bool | None = None,
+        text: str | Collection[str] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[ConversationSummary]:
+        """Chat accounts with messages matching every filter, the latest first (see LogRepo.conversations);
+        `text` may be several spellings of the same words, any of which matches."""
+        where: list[str] = []
+        params: list[Any] = []
+        _range(where, params, since, until)
+        if service_ids is not None:
+            where.append(_IN_SERVICES)
+            params.append(dumps(sorted(service_ids)))
+        if found is not None:
+            where.append("direction = 'in' AND answered = ?")
+            params.append(int(found))
+        if text:
+            variants = [text] if isinstance(text, str) else [t for t in text if t]
+            likes = []
+            for variant in variants:
+                likes.append("text LIKE ? ESCAPE '\\' OR normalized LIKE ? ESCAPE '\\'")
+                params += [_like(variant)] * 2
+            where.append("(" + " OR ".join(likes) + ")")
+        if scope is not None:
+            where.append(f"{_ACCOUNT} IN (SELECT {_ACCOUNT} FROM message_log WHERE {_IN_SERVICES})")
+            params.append(dumps(sorted(scope)))
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = await self._db.fetchall(
+            "SELECT platform, user_id, COUNT(*) AS n, SUM(direction = 'in' AND answered = 0) AS unanswered,"
+            " MIN(created_at) AS first_at, MAX(created_at) AS last_at, MAX(id) AS last_id,"
+            " GROUP_CONCAT(DISTINCT service_id) AS services"
+            f" FROM message_log {clause} GROUP BY platform, user_id ORDER BY last_id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [
+            ConversationSummary(
+                platform=row["platform"], user_id=row["user_id"], messages=row["n"], unanswered=row["unanswered"] or 0,
+                first_at=from_iso(row["first_at"]), last_at=from_iso(row["last_at"]),  # type: ignore[arg-type]
+                last_id=row["last_id"], service_ids=tuple(sorted(filter(None, (row["services"] or "").split(",")))),
+            )
+            for row in rows
+            if row["user_id"] is not None
+        ]
+
+    async def account_of(self, entry_id: int) -> tuple[str | None, int] | None:
+        """The chat account (platform, user id) of a log row, None if there is no such row."""
+        row = await self._db.fetchone("SELECT platform, user_id FROM message_log WHERE id = ?", (entry_id,))
+        if row is None or row["user_id"] is None:
+            return None
+        return row["platform"], row["user_id"]
+
+    async def asked_about(self, platform: str | None, user_id: int, service_ids: Collection[str]) -> bool:
+        """Whether this account ever asked about one of `service_ids`."""
+        row = await self._db.fetchone(
+            f"SELECT 1 FROM message_log WHERE platform IS ? AND user_id = ? AND {_IN_SERVICES} LIMIT 1",
+            (platform, user_id, dumps(sorted(service_ids))),
+        )
+        return row is not None
+
+    async def accounts_asking_about(self, service_ids: Collection[str]) -> set[tuple[str | None, int]]:
+        """The chat accounts that ever asked about one of `service_ids`."""
+        rows = await self._db.fetchall(
+            f"SELECT DISTINCT platform, user_id FROM message_log WHERE {_IN_SERVICES} AND user_id IS NOT NULL",
+            (dumps(sorted(service_ids)),),
+        )
+        return {(row["platform"], row["user_id"]) for row in rows}
+
+    async def activity(
+        self, since: _dt.datetime, until: _dt.datetime, *, service_ids: Collection[str] | None = None,
+        utc_offset: _dt.timedelta = TEHRAN_OFFSET,
+    ) -> list[DayStats]:
+        """Traffic per local day of the range, oldest first, days without traffic as 0; with `service_ids`,
+        only incoming messages about those services."""
+        offset_minutes = int(utc_offset.total_seconds() // 60)
+        where: list[str] = []
+        params: list[Any] = []
+        _range(where, params, since, until)
+        if service_ids is not None:
+            where.append(f"direction = 'in' AND {_IN_SERVICES}")
+            params.append(dumps(sorted(service_ids)))
+        rows = await self._db.fetchall(
+            f"SELECT date(created_at, '{offset_minutes:+d} minutes') AS day,"
+            " SUM(direction = 'in') AS incoming, SUM(direction = 'out') AS outgoing,"
+            " SUM(direction = 'in' AND answered = 1) AS answered, SUM(direction = 'in' AND answered = 0) AS unanswered,"
+            f" COUNT(DISTINCT CASE WHEN direction = 'in' THEN {_ACCOUNT} END) AS users, AVG(handling_ms) AS avg_ms"
+            f" FROM message_log WHERE {' AND '.join(where)} GROUP BY day",
+            params,
+        )
+        by_day = {row["day"]: row for row in rows}
+        first = (since.astimezone(_dt.UTC) + utc_offset).date()
+        last = (until.astimezone(_dt.UTC) - _dt.timedelta(milliseconds=1) + utc_offset).date()
+        result = []
+        day = first
+        while day <= last:
+            row = by_day.get(day.isoformat())
+            if row is None:
+                result.append(DayStats(day, 0, 0, 0, 0, 0, None))
+            else:
+                result.append(DayStats(day, row["incoming"] or 0, row["outgoing"] or 0, row["answered"] or 0,
+                                       row["unanswered"] or 0, row["users"] or 0, row["avg_ms"]))
+            day += _dt.timedelta(days=1)
+        return result
+
+    async def intent_counts(
+        self, since: _dt.datetime, until: _dt.datetime, *, service_ids: Collection[str] | None = None
+    ) -> list[tuple[str, int]]:
+        """Incoming questions per question type (intent) in the range, most frequent first."""
+        where = ["direction = 'in'", "intent IS NOT NULL"]
+        params: list[Any] = []
+        _range(where, params, since, until)
+        if service_ids is not None:
+            where.append(_IN_SERVICES)
+            params.append(dumps(sorted(service_ids)))
+        rows = await self._db.fetchall(
+            f"SELECT intent, COUNT(*) AS n FROM message_log WHERE {' AND '.join(where)}"
+            " GROUP BY intent ORDER BY n DESC, intent",
+            params,
+        )
+        return [(row["intent"], row["n"]) for row in rows]
+
+    async def service_counts(
+        self, since: _dt.datetime, until: _dt.datetime, *, service_ids: Collection[str] | None = None,
+        limit: int = 10,
+    ) -> list[tuple[str, int]]:
+        """Incoming messages per service in the range, most frequent first: (service id, messages)."""
+        where = ["direction = 'in'", "service_id IS NOT NULL"]
+        params: list[Any] = []
+        _range(where, params, since, until)
+        if service_ids is not None:
+            where.append(_IN_SERVICES)
+            params.append(dumps(sorted(service_ids)))
+        rows = await self._db.fetchall(
+            f"SELECT service_id, COUNT(*) AS n FROM message_log WHERE {' AND '.join(where)}"
+            " GROUP BY service_id ORDER BY n DESC, service_id LIMIT ?",
+            (*params, limit),
+        )
+        return [(row["service_id"], row["n"]) for row in rows]
+
+    async def unanswered_messages(self, question: str, limit: int = 50) -> list[LogEntry]:
+        """The unanswered messages of one group of `unanswered` (its key), newest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM message_log WHERE direction = 'in' AND answered = 0"
+            " AND COALESCE(normalized, text, '') = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+            (question, limit),
+        )
+        return [_entry(row) for row in rows]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from storage import requests as rules
@@ -53,6 +53,24 @@ def _request(row: sqlite3.Row, events: tuple[RequestEvent, ...] = ()) -> Request
 
 def _event(row: sqlite3.Row) -> RequestEvent:
     return RequestEvent(row["status"], row["note"], row["actor"], from_iso(row["created_at"]))  # type: ignore[arg-type]
+
+
+def _filters(
+    service_ids: Collection[str] | None, since: _dt.datetime | None, until: _dt.datetime | None
+) -> tuple[list[str], list[Any]]:
+    """WHERE conditions (on the alias `r`) for a set of services and a registration time range."""
+    where: list[str] = []
+    params: list[Any] = []
+    if service_ids is not None:
+        where.append("r.service_id IN (SELECT value FROM json_each(?))")
+        params.append(dumps(sorted(service_ids)))
+    if since is not None:
+        where.append("r.created_at >= ?")
+        params.append(to_iso(since))
+    if until is not None:
+        where.append("r.created_at < ?")
+        params.append(to_iso(until))
+    return where, params
 
 
 class SqliteRequests:
@@ -248,11 +266,13 @@ class SqliteRequests:
 
     async def list(
         self, status: str | None = None, service_id: str | None = None, limit: int = 50, offset: int = 0,
-        *, duplicates_only: bool = False,
+        *, duplicates_only: bool = False, service_ids: Collection[str] | None = None,
+        since: _dt.datetime | None = None, until: _dt.datetime | None = None,
     ) -> list[Request]:
         """Requests for the staff queue, newest first, optionally of one status and/or service, or only
-        the possible duplicates."""
-        where, params = [], []
+        the possible duplicates; `service_ids` (an agency's services) and a registration time range narrow
+        it further."""
+        where, params = _filters(service_ids, since, until)
         if status is not None:
             where.append("r.status = ?")
             params.append(status)
@@ -275,10 +295,16 @@ class SqliteRequests:
         )
         return [_request(row) for row in rows]
 
-    async def count_by_status(self) -> dict[str, int]:
-        """How many requests are in each status, every known status present (0 if none)."""
+    async def count_by_status(
+        self, *, service_ids: Collection[str] | None = None, since: _dt.datetime | None = None,
+        until: _dt.datetime | None = None,
+    ) -> dict[str, int]:
+        """How many requests are in each status, every known status present (0 if none); optionally only
+        those of some services, registered in a time range."""
+        where, params = _filters(service_ids, since, until)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
         counts = dict.fromkeys(STATUSES, 0)
-        for row in await self._db.fetchall("SELECT status, COUNT(*) FROM requests GROUP BY status"):
+        for row in await self._db.fetchall(f"SELECT status, COUNT(*) FROM requests r {clause} GROUP BY status", params):
             counts[row[0]] = row[1]
         return counts
 
