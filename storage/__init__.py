@@ -23,6 +23,7 @@ from storage.api import (
     Clock,
     DraftsRepo,
     Duplicate,
+    FeedbackRepo,
     LogRepo,
     LookupsRepo,
     RequestLimitReached,
@@ -32,6 +33,7 @@ from storage.api import (
     StorageError,
     StorageUnavailable,
     Store,
+    TicketsRepo,
 )
 from storage.masking import mask_personal_data
 from storage.records import (
@@ -40,10 +42,14 @@ from storage.records import (
     CreatedRequest,
     DayStats,
     Draft,
+    FeedbackCount,
     LogEntry,
     Request,
     RequestEvent,
     StatusNotice,
+    Suggestion,
+    Ticket,
+    TicketMessage,
     UnansweredQuestion,
 )
 from storage.requests import OPEN_STATUSES, STATUS_LABELS, STATUSES
@@ -122,6 +128,8 @@ __all__ = [
     "Draft",
     "DraftsRepo",
     "Duplicate",
+    "FeedbackCount",
+    "FeedbackRepo",
     "LogEntry",
     "LogRepo",
     "LookupsRepo",
@@ -135,6 +143,10 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "Store",
+    "Suggestion",
+    "Ticket",
+    "TicketMessage",
+    "TicketsRepo",
     "UnansweredQuestion",
     "database_exists",
     "is_well_formed",

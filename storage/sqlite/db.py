@@ -13,7 +13,8 @@ open it directly::
 or, equivalently, ``async with await SqliteStore.open(path) as db: ...``. Closing matters: aiosqlite runs
 the connection on a thread that keeps the process alive until the connection is closed.
 
-The repositories (``db.requests``, ``db.drafts``, ``db.chats``, ``db.log``, ``db.lookups``, ``db.audit``) use
+The repositories (``db.requests``, ``db.drafts``, ``db.chats``, ``db.log``, ``db.lookups``, ``db.audit``,
+``db.tickets``, ``db.feedback``) use
 ``db.write()``, ``db.fetchall()`` and ``db.fetchone()``; nothing outside storage/sqlite/ should.
 
 One connection is shared by every coroutine. Its statements run one at a time on aiosqlite's thread, but
@@ -53,6 +54,7 @@ from storage.api import Clock, Duplicate, StorageUnavailable
 from storage.sqlite.audit import SqliteAudit
 from storage.sqlite.chats import SqliteChats
 from storage.sqlite.delivery import SqliteInbox, SqliteOutbox
+from storage.sqlite.desk import SqliteFeedback, SqliteTickets
 from storage.sqlite.drafts import SqliteDrafts
 from storage.sqlite.log import SqliteLog
 from storage.sqlite.lookups import SqliteLookups
@@ -180,6 +182,8 @@ class SqliteStore:
     log: SqliteLog
     lookups: SqliteLookups
     audit: SqliteAudit
+    tickets: SqliteTickets
+    feedback: SqliteFeedback
 
     def __init__(
         self, conn: aiosqlite.Connection, path: str, clock: Clock, monotonic: Callable[[], float] | None = None
@@ -202,6 +206,8 @@ class SqliteStore:
         self.inbox = SqliteInbox(self)
         self.outbox = SqliteOutbox(self)
         self.audit = SqliteAudit(self)
+        self.tickets = SqliteTickets(self)
+        self.feedback = SqliteFeedback(self)
 
     # -- life cycle ----------------------------------------------------------------------------------------
 
