@@ -19,7 +19,7 @@ MIN_SCORE = 2
 # When two intents score the same, the earlier one wins: a question beats an action («چطور ثبت‌نام کنم»
 # asks for the steps; the answer offers the register button), and both beat small talk.
 PRIORITY = (
-    "track", "documents", "cost", "duration", "website", "steps", "register", "in_person", "provider",
+    "track", "human", "documents", "cost", "duration", "website", "steps", "register", "in_person", "provider",
     "laws", "audience", "help", "thanks", "greeting",
 )
 SMALL_TALK = frozenset({"greeting", "thanks", "help"})

@@ -292,7 +292,7 @@ class LexiconEntry(_Strict):
 
 IntentName = Literal[
     "documents", "cost", "duration", "website", "steps", "provider", "laws", "audience", "in_person",
-    "register", "track", "greeting", "thanks", "help",
+    "register", "track", "greeting", "thanks", "help", "human",
 ]
 
 
