@@ -67,6 +67,17 @@ def _fact_button(service_id: str, intent: Intent) -> Button:
     return Button(intent.button, cb_fact(service_id, intent))
 
 
+def desk_row() -> tuple[Button, ...]:
+    """The button that asks for a person (the support desk); shown only when the desk is on."""
+    return (Button(T.DESK_BUTTON, pack(Action.DESK, "open")),)
+
+
+def vote_row(service_id: str, intent: str) -> tuple[Button, ...]:
+    """👍/👎 under a fact answer: one vote per citizen and answer, changeable (bot/dialogue/desk.py)."""
+    return (Button(T.VOTE_UP, pack(Action.VOTE, service_id, intent, "u")),
+            Button(T.VOTE_DOWN, pack(Action.VOTE, service_id, intent, "d")))
+
+
 def fact_buttons(service: Service, intent: str) -> tuple[tuple[Button, ...], ...]:
     """Under an answer: a link to the site if there is one, back to the card, and register."""
     rows: list[tuple[Button, ...]] = []
@@ -110,7 +121,7 @@ def fact(service: Service, intent: str) -> Reply:
     if not lines:  # the answer still names the service it is about
         lines = [T.ABOUT_SERVICE.format(title=bold(service.title)), T.NOT_STATED.format(what=Intent(intent).what),
                  where_to_ask(service)]
-    return Reply(_join(lines), fact_buttons(service, intent))
+    return Reply(_join(lines), (*fact_buttons(service, intent), vote_row(service.id, intent)))
 
 
 def brief(service: Service, intent: str) -> str:
@@ -162,8 +173,9 @@ def sole_candidate(u: Understanding) -> Service | None:
     return None
 
 
-def not_found(query: str, suggestions: tuple[Candidate, ...]) -> Reply:
-    """An honest "not found", with the nearest services (if any) and where to ask a person."""
+def not_found(query: str, suggestions: tuple[Candidate, ...], *, desk: bool = False) -> Reply:
+    """An honest "not found", with the nearest services (if any) and where to ask a person (with `desk`,
+    the button that asks one of the support staff)."""
     lines = [T.NOT_FOUND.format(query=_shorten(query, 60))]
     buttons: tuple[tuple[Button, ...], ...] = ()
     if suggestions:
@@ -171,11 +183,12 @@ def not_found(query: str, suggestions: tuple[Candidate, ...]) -> Reply:
         buttons = tuple((Button(_shorten(c.service.title, 60), cb_service(c.service.id)),) for c in suggestions)
     lines.append("")
     lines.append(T.NOT_FOUND_HINT)
-    return Reply(_join(lines), buttons)
+    return Reply(_join(lines), (*buttons, desk_row()) if desk else buttons)
 
 
-def respond(u: Understanding) -> Reply:
-    """The reply to one understood message (registration and tracking are handled by the bot)."""
+def respond(u: Understanding, *, desk: bool = False) -> Reply:
+    """The reply to one understood message (registration and tracking are handled by the bot); `desk`: the
+    support desk is on, and "not found" and the help offer a person."""
     service = u.service or sole_candidate(u)
     if service is not None:
         if u.intent in FACT_INTENTS:
@@ -184,19 +197,19 @@ def respond(u: Understanding) -> Reply:
     if u.decision.kind == "choice":
         return choice(u.decision.candidates, u.intent)
     if u.decision.kind == "none":
-        return not_found(u.normalized or u.query, u.decision.candidates)
+        return not_found(u.normalized or u.query, u.decision.candidates, desk=desk)
     # Nothing to search for: small talk, or a question without a service.
     if u.intent == "greeting":
         return Reply(T.GREETING)
     if u.intent == "thanks":
         return Reply(T.THANKS)
     if u.intent == "help":
-        return Reply(T.HELP.format(title=bold(T.HELP_TITLE)))
+        return Reply(T.HELP.format(title=bold(T.HELP_TITLE)), (desk_row(),) if desk else ())
     if u.intent in FACT_INTENTS:
         return Reply(T.ASK_WHICH_SERVICE.format(what=Intent(u.intent).what))
     if not u.normalized:
         return Reply(T.EMPTY_TEXT)
-    return not_found(u.normalized, ())
+    return not_found(u.normalized, (), desk=desk)
 
 
 # ------------------------------------------------------------------------------------------ composers

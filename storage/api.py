@@ -463,6 +463,9 @@ class TicketsRepo(Protocol):
         """Messages not relayed nor given up yet, oldest first."""
         ...
 
+    async def get_message(self, message_id: int) -> TicketMessage | None:
+        ...
+
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
         """A ticket's messages in order."""
         ...

@@ -221,6 +221,10 @@ class SqliteTickets:
         )
         return [_message(r) for r in rows]
 
+    async def get_message(self, message_id: int) -> TicketMessage | None:
+        row = await self._db.fetchone("SELECT * FROM ticket_messages WHERE id = ?", (message_id,))
+        return _message(row) if row is not None else None
+
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
         rows = await self._db.fetchall("SELECT * FROM ticket_messages WHERE ticket_id = ? ORDER BY id", (ticket_id,))
         return [_message(r) for r in rows]
