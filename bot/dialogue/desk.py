@@ -177,16 +177,17 @@ async def ask_for_person(d: Dialogue, turn: Turn, out: Outbox, u: Understanding 
         return result
     state = await d.store.chats.get(d.platform, turn.user_id)
     service_id = u.service.id if u is not None and u.service is not None else state.current_service
-    opened, new = await d.store.tickets.open(
-        d.platform, turn.user_id, turn.chat_id, service_id=service_id, question=await _question(d, turn, u),
-        context=await _context(d, turn.user_id), group_chat_id=_group(d),
-    )
-    if not new:
-        await d.send(out, turn.chat_id, Reply(T.DESK_ALREADY_OPEN.format(number=_n(opened.id))))
-        return result
-    log.info("ticket %d opened", opened.id)
-    await d.send(out, turn.chat_id, Reply(T.DESK_OPENED.format(number=_n(opened.id), when=when_staff_answer(d))))
-    async with _relaying(d, opened.user_id):
+    question, context = await _question(d, turn, u), await _context(d, turn.user_id)
+    async with _relaying(d, turn.user_id):  # the delivery loop does not post it meanwhile
+        opened, new = await d.store.tickets.open(
+            d.platform, turn.user_id, turn.chat_id, service_id=service_id, question=question, context=context,
+            group_chat_id=_group(d),
+        )
+        if not new:
+            await d.send(out, turn.chat_id, Reply(T.DESK_ALREADY_OPEN.format(number=_n(opened.id))))
+            return result
+        log.info("ticket %d opened", opened.id)
+        await d.send(out, turn.chat_id, Reply(T.DESK_OPENED.format(number=_n(opened.id), when=when_staff_answer(d))))
         await _post_ticket(d, out, opened)
     return result
 
@@ -213,8 +214,19 @@ async def _context(d: Dialogue, user_id: int) -> str:
         rows = await d.store.log.query(user_id=user_id, platform=d.platform, limit=CONTEXT_TURNS)
     except StorageUnavailable:
         return ""
-    lines = []
+    ordered: list = []
     for row in reversed(rows):
+        if row.direction == "in" and row.handling_ms is not None:
+            # A turn's row is written once it is answered: it goes before the answers written meanwhile.
+            started = row.created_at - _dt.timedelta(milliseconds=row.handling_ms)
+            at = len(ordered)
+            while at > 0 and ordered[at - 1].direction == "out" and ordered[at - 1].created_at >= started:
+                at -= 1
+            ordered.insert(at, row)
+        else:
+            ordered.append(row)
+    lines = []
+    for row in ordered:
         line = T.DESK_TICKET_CITIZEN_LINE if row.direction == "in" else T.DESK_TICKET_BOT_LINE
         lines.append(line.format(text=_short(printable(row.text or ""), CONTEXT_CHARS)))
     return "\n".join(lines)
@@ -443,8 +455,9 @@ async def open_tickets_reply(d: Dialogue, limit: int = 30) -> Reply:
     for t in tickets:
         service = d.knowledge.get(t.service_id) if t.service_id else None
         lines.append(T.DESK_OPEN_ITEM.format(
-            number=_n(t.id), when=jalali_datetime(t.created_at), service=_short(service.title, 40) if service else
-            T.DESK_NONE, taken=T.DESK_TAKEN_BY.format(name=t.taken_by_name) if t.taken_by_name else T.DESK_NOT_TAKEN,
+            number=_n(t.id), when=jalali_datetime(t.created_at),
+            service=T.DESK_OPEN_SERVICE.format(title=_short(service.title, 40)) if service else "",
+            taken=T.DESK_TAKEN_BY.format(name=t.taken_by_name) if t.taken_by_name else T.DESK_NOT_TAKEN,
             question=_short(t.question, 60) or T.DESK_NONE,
         ))
     return Reply("\n".join(lines))

@@ -7,6 +7,7 @@ import asyncio
 import copy
 import itertools
 import time
+from collections.abc import Callable
 from typing import Any
 
 from handlers.fakeapi.wire import (
@@ -126,8 +127,13 @@ class PeerState:
             self._delays.pop(method.lower(), None)
 
     def block(self, user_id: int) -> None:
-        """The user blocks the bot: sending to their chat gives 403 "bot was blocked by the user"."""
+        """The user blocks the bot (or removes it from a group, by its chat id): sending to their chat gives
+        403 "bot was blocked by the user"."""
         self._blocked.add(user_id)
+
+    def unblock(self, chat_id: int) -> None:
+        """The user unblocks the bot (or the bot is back in a group): sending there works again."""
+        self._blocked.discard(chat_id)
 
     def add_user(self, user_id: int, first_name: str = DEFAULT_FIRST_NAME) -> None:
         """Makes a private chat known without a message, so the bot may write first."""
@@ -197,6 +203,21 @@ class PeerState:
                     f"the bot sent {len(got)} of {count} expected messages to chat {chat_id} "
                     f"within {timeout}s: {got!r}"
                 )
+            await self._wait_change(remaining)
+
+    async def wait_until(
+        self,
+        condition: Callable[[], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 - reads better in a conversation than asyncio.timeout
+    ) -> None:
+        """Waits until ``condition()`` holds, checked after every change the peer sees (a message sent, an
+        update queued); raises ``TimeoutError`` if it does not within ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"the condition did not hold within {timeout}s")
             await self._wait_change(remaining)
 
     async def assert_no_reply(self, chat_id: int, within: float = 0.2) -> None:
