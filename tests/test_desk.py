@@ -9,6 +9,8 @@ answers are counted in the stats.
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,12 +18,14 @@ from typing import Any
 
 import pytest
 
+from bot import cli
 from bot import texts as T
 from bot.knowledge import load_knowledge
 from bot.payload import Action, pack
 from handlers import send as send_module
 from handlers.fakeapi import BotApiPeer
 from handlers.notices import deliver_notices
+from storage.sqlite import SqliteStore
 from storage.tracking import new_code
 from tests.support.botchat import FLOOD_BURST_FOR_TESTS, KNOWLEDGE_DIR, RunningBot, labels, running_app
 from tests.support.identity import national_code
@@ -382,3 +386,39 @@ async def test_the_help_offers_a_person_when_the_desk_is_on(peer: BotApiPeer, tm
         assert T.DESK_BUTTON in labels(help_message)
         [typed_help] = await citizen.send("راهنما")
         assert T.DESK_BUTTON in labels(typed_help)
+
+
+def test_the_stats_command_counts_votes_and_lists_staff_suggestions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "bot.db"
+
+    async def seed() -> None:
+        async with await SqliteStore.open(database) as db:
+            await db.feedback.vote("telegram", 1, KARA_ID, "documents", 1)
+            await db.feedback.vote("telegram", 2, KARA_ID, "documents", -1)
+            await db.feedback.vote("bale", 1, KARA_ID, "cost", -1)
+            opened, _ = await db.tickets.open("telegram", 1, 1, service_id=None, question="وام روستایی",
+                                              context="", group_chat_id=GROUP)
+            await db.tickets.suggest(opened.id, "telegram", "وام روستایی", KARA_ID, STAFF)
+
+    asyncio.run(seed())
+    for name in list(os.environ):
+        if name.startswith("BOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    old = os.umask(0o022)
+    os.umask(old)
+    capsys.readouterr()
+    try:
+        code = cli.main(["stats", "--database", str(database)])
+    finally:
+        os.umask(old)
+    out = capsys.readouterr().out
+    assert code == 0
+    kara = KNOWLEDGE.get(KARA_ID).title
+    assert T.ADMIN_FEEDBACK_ITEM.format(title=kara, up="۱", down="۲") in out
+    assert T.ADMIN_FEEDBACK_ITEM.format(title=T.WHAT["documents"], up="۱", down="۱") in out
+    assert T.ADMIN_FEEDBACK_ITEM.format(title=T.WHAT["cost"], up="۰", down="۱") in out
+    assert T.ADMIN_TICKETS.format(open="۱", closed="۰") in out
+    assert T.ADMIN_SUGGESTION_ALIAS.format(question="وام روستایی", title=kara) in out

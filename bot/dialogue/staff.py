@@ -59,18 +59,18 @@ async def stats_reply(store: Store, knowledge: Knowledge, days: int = 7) -> Repl
 
 
 async def _desk_lines(store: Store, knowledge: Knowledge, days: int) -> list[str]:
-    """Votes on fact answers per service and per question type, and the support desk's tickets."""
+    """Votes on fact answers per service and per question type, and the support desk's tickets; nothing
+    when there were none (a bot without votes or a desk reads as before)."""
     lines: list[str] = []
     for by, title in (("service", T.ADMIN_FEEDBACK_SERVICES), ("intent", T.ADMIN_FEEDBACK_INTENTS)):
-        lines += ["", title]
         counts = await store.feedback.counts(by, days)
+        if counts:
+            lines += ["", title]
         for c in counts:
             lines.append(T.ADMIN_FEEDBACK_ITEM.format(
                 title=_service_title(knowledge, c.key) if by == "service" else _intent_label(c.key),
                 up=to_persian_digits(c.up), down=to_persian_digits(c.down),
             ))
-        if not counts:
-            lines.append(T.ADMIN_NONE)
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     tickets = await store.tickets.count_by_status(since)
     if any(tickets.values()):
