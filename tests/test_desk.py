@@ -315,6 +315,15 @@ async def test_staff_commands_open_ticket_request_and_status(peer: BotApiPeer, t
         assert (f"staff:{peer.platform}:{STAFF}", "group /request") in audit
 
 
+async def test_an_admin_learns_a_groups_id_with_chatid(peer: BotApiPeer, tmp_path: Path) -> None:
+    async with running_app(peer, tmp_path / "bot.db", knowledge=KNOWLEDGE, admin_ids=frozenset({ADMIN})) as bot:
+        new_group = bot.group(-1009876)
+        assert await new_group.send(OUTSIDER, "/chatid") == []
+        assert await new_group.send(ADMIN, "سلام") == []
+        [told] = await new_group.send(ADMIN, "/chatid")
+        assert plain(told) == T.DESK_CHAT_ID.format(chat_id=-1009876)
+
+
 async def test_staff_suggest_an_alias_for_the_admins_to_review(peer: BotApiPeer, tmp_path: Path) -> None:
     async with desk_bot(peer, tmp_path / "bot.db") as bot:
         group, admin = bot.group(GROUP), bot.citizen(ADMIN)

@@ -281,6 +281,10 @@ async def tap(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult | None:
 
 async def staff_turn(d: Dialogue, turn: StaffTurn, out: Outbox) -> TurnResult:
     """A message or a tap in the staff group. Only staff act; anyone else is ignored (a tap is told so)."""
+    if turn.text is not None and _command_name(turn.text) == "chatid" and d.is_admin(turn.user_id):
+        # Setting the desk up: an admin asks a group for its id (BOT_SUPPORT_CHAT_ID).
+        await out.post(turn.chat_id, Post(Reply(T.DESK_CHAT_ID.format(chat_id=turn.chat_id)), reply_to=turn.message_id))
+        return TurnResult()
     if not enabled(d) or turn.chat_id != _group(d):
         return TurnResult()
     if not d.settings.is_staff(d.platform, turn.user_id):
