@@ -570,8 +570,9 @@ async def _deliver(d: Dialogue, out: Outbox, about: Ticket, m: TicketMessage) ->
     await d.store.tickets.delivered(m.id, sent)
     d.desk.done(key)
     if m.direction == "to_citizen":
+        what = (m.text or "") if m.kind == "text" else T.LOG_DESK_FILE.format(kind=m.kind, caption=m.text or "").strip()
         logged = render_plain(post.reply.text) if m.author == "bot" else T.LOG_RELAY_TO_CITIZEN.format(
-            number=about.id, text=m.text or T.LOG_DESK_FILE.format(kind=m.kind, caption="").strip())
+            number=about.id, text=what)
         with contextlib.suppress(Exception):
             await d.store.log.add(d.platform, about.user_id, about.chat_id, "out", logged)
     return True
