@@ -21,7 +21,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+SHARED_EVAL ?= ../shared/eval
+
 eval: $(STAMP)
+	$(BIN)/python scripts/eval_search.py --citizen $(SHARED_EVAL)/citizen-dev.tsv
+	$(BIN)/python scripts/eval_search.py --citizen tests/data/citizen-heldout.tsv
 	$(BIN)/python scripts/eval_search.py
 	$(BIN)/python scripts/eval_search.py --queries tests/data/queries-heldout.tsv
 

@@ -6,6 +6,7 @@ and where to ask instead.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from bot import texts as T
@@ -187,16 +188,31 @@ def not_found(query: str, suggestions: tuple[Candidate, ...], *, desk: bool = Fa
 
 
 def respond(u: Understanding, *, desk: bool = False) -> Reply:
-    """The reply to one understood message (registration and tracking are handled by the bot); `desk`: the
+    """The reply to one understood message (registration and tracking are handled by the dialogue). A
+    message written in English gets the same Persian answer and one English line saying so. `desk`: the
     support desk is on, and "not found" and the help offer a person."""
+    reply = _respond(u, desk)
+    if u.language == "en":
+        reply = dataclasses.replace(reply, text=f"{reply.text}\n\n{T.ENGLISH_NOTE}")
+    return reply
+
+
+def _respond(u: Understanding, desk: bool) -> Reply:
     service = u.service or sole_candidate(u)
     if service is not None:
-        if u.intent in FACT_INTENTS:
-            return fact(service, u.intent)
+        asked = facts_asked(u)
+        if len(asked) > 1:
+            return facts(service, asked)
+        if asked:
+            return fact(service, asked[0])
         return service_card(service)
+    if u.agency and u.decision.candidates:
+        return agency_services(u.agency, u.decision.candidates)
     if u.decision.kind == "choice":
         return choice(u.decision.candidates, u.intent)
     if u.decision.kind == "none":
+        if u.elsewhere is not None:
+            return elsewhere(u.elsewhere)
         return not_found(u.normalized or u.query, u.decision.candidates, desk=desk)
     # Nothing to search for: small talk, or a question without a service.
     if u.intent == "greeting":
@@ -210,6 +226,61 @@ def respond(u: Understanding, *, desk: bool = False) -> Reply:
     if not u.normalized:
         return Reply(T.EMPTY_TEXT)
     return not_found(u.normalized, (), desk=desk)
+
+
+def facts_asked(u: Understanding) -> list[str]:
+    """The sections of a card the message asks about, in the order asked («مدارکش چیه؟ سایتش کجاست؟»)."""
+    asked = list(dict.fromkeys(i for i in (u.intents or []) if i in FACT_INTENTS))
+    if not asked and u.intent in FACT_INTENTS:
+        asked = [u.intent]
+    return asked
+
+
+def facts(service: Service, intents: list[str]) -> Reply:
+    """Several sections of one card in one reply, each under a short heading."""
+    lines = [T.ABOUT_SERVICE.format(title=bold(service.title))]
+    for intent in intents:
+        section = _COMPOSERS[intent](service) or [T.NOT_STATED.format(what=Intent(intent).what), where_to_ask(service)]
+        lines += ["", bold(Intent(intent).button), *section]
+    website = "website" if "website" in intents else intents[0]
+    return Reply(_join(lines), (*fact_buttons(service, website), vote_row(service.id, intents[0])))
+
+
+def agency_services(agency: str, candidates: tuple[Candidate, ...]) -> Reply:
+    """The services of an agency (and of the agency above it) that the catalogue has."""
+    buttons = tuple((Button(_shorten(c.service.title, 60), cb_service(c.service.id)),) for c in candidates)
+    return Reply(T.AGENCY_SERVICES.format(agency=agency), buttons)
+
+
+def elsewhere(entry) -> Reply:
+    """A service this bot does not have, that another body provides: who, and its official site if the
+    knowledge has it (never a guessed address)."""
+    lines = [T.ELSEWHERE.format(title=entry.title, agency=entry.agency)]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if entry.website:
+        lines.append(T.ELSEWHERE_SITE.format(url=str(entry.website)))
+        buttons = ((Button(T.BTN_OPEN_SITE, url=str(entry.website)),),)
+    else:
+        lines.append(T.ELSEWHERE_NO_SITE.format(agency=entry.agency))
+    return Reply(_join(lines), buttons)
+
+
+def number_alone(kind: str, open_requests: list, titles: dict[str, str]) -> Reply:
+    """A national code or mobile number typed outside a form: what it looks like (never echoed back), the
+    citizen's own open requests, and how to follow a request."""
+    lines = [T.NUMBER_NATIONAL_CODE if kind == "national_code" else T.NUMBER_MOBILE]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if open_requests:
+        lines.append(T.NUMBER_YOUR_REQUESTS)
+        buttons = tuple(
+            (Button(_shorten(T.TRACK_REQUEST_BUTTON.format(title=_shorten(titles.get(r.service_id, r.service_id), 30),
+                                                           code=to_persian_digits(r.tracking_code)), 60),
+                    pack(Action.TRACK, r.tracking_code)),)
+            for r in open_requests
+        )
+    else:
+        lines.append(T.NUMBER_HOW_TO_TRACK)
+    return Reply(_join(lines), buttons)
 
 
 # ------------------------------------------------------------------------------------------ composers
@@ -238,6 +309,8 @@ def _cost(s: Service) -> list[str]:
         )
         if c.bank_account:
             lines.append(T.COST_ACCOUNT.format(account=to_persian_digits(c.bank_account)))
+    if s.websites and any(c.electronic for c in s.costs):
+        lines.append(T.COST_PAY_ONLINE.format(url=str(s.websites[0])))
     return lines
 
 
@@ -265,6 +338,9 @@ def _website(s: Service) -> list[str]:
 def _steps(s: Service) -> list[str]:
     if not s.steps:
         return []
+    if s.citizen_steps:  # what the citizen does first; the card's full list stays below
+        mine = [s.steps[n - 1] for n in s.citizen_steps]
+        return [T.STEPS_YOURS.format(title=bold(s.title)), *_numbered(mine), "", T.STEPS_ALL, *_numbered(s.steps)]
     return [T.STEPS_TITLE.format(title=bold(s.title)), *_numbered(s.steps)]
 
 

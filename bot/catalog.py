@@ -30,4 +30,5 @@ def minimal_cards(rows: list[list[str]], prefix: str = "other") -> list[Service]
 
 def widen(knowledge: Knowledge, extra: list[Service]) -> Knowledge:
     """The same knowledge with more services (ids must not collide)."""
-    return Knowledge(services=[*knowledge.services, *extra], lexicon=knowledge.lexicon, source=knowledge.source)
+    return Knowledge(services=[*knowledge.services, *extra], lexicon=knowledge.lexicon, source=knowledge.source,
+                     elsewhere=knowledge.elsewhere)

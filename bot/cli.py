@@ -209,7 +209,8 @@ def cmd_validate(directory: Path) -> int:
         print(f"\n{len(problems)} مشکل پیدا شد؛ دانش بارگذاری نمی‌شود.", file=sys.stderr)
         return 1
     assert knowledge is not None
-    print(f"✔ {len(knowledge.services)} خدمت و واژگان بدون مشکل بررسی شد ({directory}).")
+    elsewhere = f"، {len(knowledge.elsewhere)} خدمت دستگاه‌های دیگر" if knowledge.elsewhere else ""
+    print(f"✔ {len(knowledge.services)} خدمت{elsewhere} و واژگان بدون مشکل بررسی شد ({directory}).")
     return 0
 
 
@@ -306,6 +307,7 @@ def cmd_search(args: argparse.Namespace, directory: Path) -> int:
                 "query": query,
                 "normalized": u.normalized,
                 "intent": u.intent or "-",
+                "intents": list(u.intents),
                 "match": {"id": match.id, "title": match.title} if match else None,
                 "candidates": [
                     {"id": c.service.id, "title": c.service.title, "score": c.score}
@@ -314,8 +316,14 @@ def cmd_search(args: argparse.Namespace, directory: Path) -> int:
             }, ensure_ascii=False))
             continue
         print(f"«{query}»  →  {_describe(u)}")
+        extra = {"زبان": u.language if u.language != "fa" else None, "پرسش‌ها": "+".join(u.intents) or None,
+                 "عدد": u.number_kind, "دستگاه": u.agency, "جای دیگر": u.elsewhere.title if u.elsewhere else None}
+        if any(extra.values()):
+            print("    " + "  ".join(f"{k}: {v}" for k, v in extra.items() if v))
         for c in u.decision.candidates:
             print(f"    {c.score:.3f}  (پوشش {c.coverage:.2f})  {c.service.id}  {c.service.title}")
+            if c.why:
+                print(f"           {c.why}")
     return 0
 
 

@@ -18,19 +18,15 @@ from rapidfuzz import fuzz, process
 
 from bot import payload
 from bot import texts as T
+from bot.folding import fold
 from bot.identifiers import mobile_problem, national_code_problem, normalize_mobile, normalize_national_code
 from bot.knowledge import FormField, Service
 from bot.payload import FormOp
 from bot.persian import jalali_date, parse_jalali_date, to_latin_digits, to_persian_digits
+from bot.places import PROVINCES
 from bot.reply import Button, Reply, bold
-from bot.textnorm import clean, fold
+from bot.textnorm import clean
 
-PROVINCES = (
-    "آذربایجان شرقی", "آذربایجان غربی", "اردبیل", "اصفهان", "البرز", "ایلام", "بوشهر", "تهران",
-    "چهارمحال و بختیاری", "خراسان جنوبی", "خراسان رضوی", "خراسان شمالی", "خوزستان", "زنجان", "سمنان",
-    "سیستان و بلوچستان", "فارس", "قزوین", "قم", "کردستان", "کرمان", "کرمانشاه", "کهگیلویه و بویراحمد",
-    "گلستان", "گیلان", "لرستان", "مازندران", "مرکزی", "هرمزگان", "همدان", "یزد",
-)
 _PROVINCE_KEYS = [fold(p).replace(" ", "") for p in PROVINCES]
 
 DEFAULT_FIELDS = (

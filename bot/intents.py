@@ -1,14 +1,17 @@
 """Question type (intent): what the citizen asks about, from cue words the admins keep in the lexicon.
 
 Cues are matched on the same analysed tokens as search, so «مدارکش چیه» and «مدارك لازم» both reach the
-documents cue. Strong cues decide alone; weak ones (چقدر) only tip the balance, so «چقدر طول میکشه» is a
-duration question and «چقدره» alone is a cost question.
+documents cue. Strong cues decide alone; weak ones only tip the balance. A longer cue claims its words, so
+«چقدر طول میکشه» is a duration question and not also a cost one (while «چقدره» alone is a cost question).
+A message may ask several things («مدارکش چیه؟ از کدوم سایت درخواست بدم؟»): all of them are listed in
+the order asked, and the primary one is chosen by priority as before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import questions
 from bot.knowledge import Lexicon
 from bot.lexdata import spoken_variants
 from bot.textnorm import Analyzer
@@ -16,13 +19,9 @@ from bot.textnorm import Analyzer
 STRONG, WEAK = 2, 1
 MIN_SCORE = 2
 
-# When two intents score the same, the earlier one wins: a question beats an action («چطور ثبت‌نام کنم»
-# asks for the steps; the answer offers the register button), and both beat small talk.
-PRIORITY = (
-    "track", "human", "documents", "cost", "duration", "website", "steps", "register", "in_person", "provider",
-    "laws", "audience", "help", "thanks", "greeting",
-)
-SMALL_TALK = frozenset({"greeting", "thanks", "help"})
+# When two intents score the same, the earlier one wins (bot.questions: the order of the Intent members).
+PRIORITY = tuple(i.value for i in questions.PRIORITY)
+SMALL_TALK = frozenset(i.value for i in questions.SMALL_TALK)
 
 # Pronoun endings glued to a cue word: «هزینه‌ش», «مدارکشو», «سایتشون».
 _GLUED = ("شون", "شو", "ش", "اش", "هاش", "ها", "ی", "هایی")
@@ -48,14 +47,31 @@ class IntentResult:
             positions=positions,
         )
 
+    @property
+    def asked(self) -> list[str]:
+        """Every question type the message asks, in the order asked. Small talk counts only when nothing
+        else is asked; registering is an action, which another question in the same message explains
+        («از کدوم سایت درخواست بدم» asks for the website); a tracking request stands alone."""
+        found = sorted((i for i, s in self.scores.items() if s >= MIN_SCORE), key=lambda i: min(self.positions[i]))
+        domain = [i for i in found if i not in SMALL_TALK]
+        if "track" in domain:
+            return ["track"]
+        if len(domain) > 1 and "register" in domain:
+            domain.remove("register")
+        if domain:
+            return domain
+        return [self.intent] if self.intent else []
+
 
 class IntentDetector:
     """Matches the lexicon's cue phrases against analysed tokens."""
 
     def __init__(self, lexicon: Lexicon, analyzer: Analyzer):
         self.phrases: list[tuple[tuple[str, ...], str, int]] = []
-        for intent, cues in lexicon.intents.items():
-            for words, weight in ((cues.strong, STRONG), (cues.weak, WEAK)):
+        cue_lists = [(intent, cues.strong, cues.weak) for intent, cues in lexicon.intents.items()]
+        cue_lists += [(intent, cues, []) for intent, cues in lexicon.english.intents.items()]
+        for intent, strong, weak in cue_lists:
+            for words, weight in ((strong, STRONG), (weak, WEAK)):
                 for phrase in words:
                     toks = analyzer.tokens(phrase)
                     if toks:
@@ -85,17 +101,31 @@ class IntentDetector:
                 return form
         return token
 
-    def detect(self, tokens: tuple[str, ...]) -> IntentResult:
-        """Scores every intent over the tokens and returns the winner, if any scored enough."""
+    def detect(self, tokens: tuple[str, ...], statements: frozenset[int] = frozenset()) -> IntentResult:
+        """Scores every intent over the tokens and returns the winner, if any scored enough. Cues in
+        `statements` (sentences the citizen tells rather than asks) are not questions."""
         toks = tuple(self._unglue(t) for t in tokens)
-        scores: dict[str, int] = {}
-        positions: dict[str, set[int]] = {}
+        found: list[tuple[int, int, str, int]] = []  # (start, size, intent, weight)
         for i, tok in enumerate(toks):
             for phrase, intent, weight in self.by_first.get(tok, ()):
                 size = len(phrase)
                 if toks[i : i + size] == phrase:
-                    scores[intent] = scores.get(intent, 0) + weight
-                    positions.setdefault(intent, set()).update(range(i, i + size))
+                    found.append((i, size, intent, weight))
+        # Longer cues first: their words are theirs, a shorter cue of another intent inside them is not a
+        # second question. A cue right after «با» names a subject («آشنایی با مقررات»), it does not ask.
+        found.sort(key=lambda m: (-m[1], m[0]))
+        claimed: dict[int, str] = {}
+        scores: dict[str, int] = {}
+        positions: dict[str, set[int]] = {}
+        for start, size, intent, weight in found:
+            span = range(start, start + size)
+            if any(claimed.get(p, intent) != intent for p in span) or (start and toks[start - 1] == "با"):
+                continue
+            if start in statements and intent not in SMALL_TALK:
+                continue
+            claimed.update(dict.fromkeys(span, intent))
+            scores[intent] = scores.get(intent, 0) + weight
+            positions.setdefault(intent, set()).update(span)
         frozen = {k: frozenset(v) for k, v in positions.items()}
         return IntentResult(
             intent=_choose(scores),

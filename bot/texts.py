@@ -80,6 +80,19 @@ FREQUENCY = "تواتر: {frequency}"
 WEBSITE_TITLE = "نشانی اینترنتی «{title}»:"
 SYSTEM_NAME = "نام سامانه: {name}"
 STEPS_TITLE = "مراحل «{title}»:"
+STEPS_YOURS = "کارهایی که شما برای «{title}» انجام می‌دهید:"
+STEPS_ALL = "همه مراحل این خدمت در شناسنامه (کار شما و کار دستگاه):"
+COST_PAY_ONLINE = "💳 پرداخت الکترونیکی: {url}"
+ENGLISH_NOTE = "ℹ️ I answer in Persian; you may write in English or Persian."
+AGENCY_SERVICES = "خدمات «{agency}» که در فهرست من هست (یکی را انتخاب کنید):"
+ELSEWHERE = "«{title}» را {agency} ارائه می‌دهد و در فهرست خدمات این بات نیست."
+ELSEWHERE_SITE = "درگاه رسمی: {url}"
+ELSEWHERE_NO_SITE = "برای این خدمت به {agency} مراجعه کنید یا از درگاه رسمی آن بپرسید."
+NUMBER_NATIONAL_CODE = "این عدد شبیه کد ملی است. کد ملی را فقط وقتی فرم ثبت‌نام می‌پرسد بنویسید؛ این‌جا لازم نیست."
+NUMBER_MOBILE = "این عدد شبیه شماره همراه است. شماره همراه را فقط وقتی فرم ثبت‌نام می‌پرسد بنویسید؛ این‌جا لازم نیست."
+NUMBER_YOUR_REQUESTS = "درخواست‌های باز شما در این گفت‌وگو (برای دیدن وضعیت، دکمه‌اش را بزنید):"
+NUMBER_HOW_TO_TRACK = "برای پیگیری درخواست، کد رهگیری ۱۲ رقمی را که هنگام ثبت‌نام گرفتید همین‌جا بفرستید."
+TRACK_REQUEST_BUTTON = "📌 {title} — {code}"
 PROVIDER_TITLE = "«{title}» را {provider} ارائه می‌دهد."
 PROVIDER_PARENT = "دستگاه مادر: {parent}"
 CONTACT_UNIT = "واحد مربوط: {unit}"
@@ -122,6 +135,7 @@ NOT_FOUND_HINT = (
     "می‌توانید نام خدمت را طور دیگری بنویسید یا از منوی «خدمات بر اساس دستگاه» بگردید. "
     "اگر خدمت مربوط به دستگاه دیگری است، بهتر است از درگاه یا تلفن همان دستگاه بپرسید."
 )
+REGISTER_WHAT = "ثبت‌نام"
 ASK_WHICH_SERVICE = "درباره کدام خدمت می‌پرسید؟ نام خدمت را بنویسید تا {what} آن را بگویم."
 EMPTY_TEXT = "پیامتان خالی بود. نام خدمت یا سؤالتان را بنویسید."
 TOO_LONG = "پیامتان خیلی طولانی است. لطفاً سؤالتان را کوتاه‌تر (حداکثر {limit} نویسه) بنویسید."
@@ -342,3 +356,24 @@ ADMIN_TICKETS = "گفت‌وگو با کارشناس: {open} باز، {closed} �
 ADMIN_SUGGESTIONS_TITLE = "📝 پیشنهادهای کارشناسان برای دانش (برای بررسی؛ در فایل‌های دانش خودکار اعمال نمی‌شوند):"
 ADMIN_SUGGESTION_ALIAS = "• «{question}» ← نام دیگر «{title}»"
 ADMIN_SUGGESTION_NEED = "• «{question}» ← خدمتی که در فهرست نیست"
+
+# Why a service was offered: one short line per option of a choice, from the citizen's own words
+# («خوشه»، «صنعتی» در نام‌های رایج خدمت).
+WHY_FIELDS = {
+    "title": "عنوان خدمت",
+    "aliases": "نام‌های رایج خدمت",
+    "needs": "موقعیت‌های رایج این خدمت",
+    "system_name": "نام سامانه",
+    "provider": "نام دستگاه",
+    "parent_agency": "نام دستگاه مادر",
+    "audience": "مخاطبان خدمت",
+    "faq": "پرسش‌های رایج",
+    "description": "شرح خدمت",
+    "steps": "مراحل خدمت",
+    "documents": "مدارک خدمت",
+    "laws": "قوانین خدمت",
+}
+WHY_WORDS = "{words} در {field}"
+WHY_JOIN = "؛ "
+WHY_AGENCY = "از خدمات {agency}"
+WHY_SERVICE_ID = "شناسه خدمت {id}"

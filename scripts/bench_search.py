@@ -1,7 +1,9 @@
 """Search benchmark: index build time, memory and per-query latency on generated catalogues of 1,000 and
 10,000 cards, against the naive baseline `rapidfuzz.process.extractOne(query, titles, scorer=WRatio,
 processor=default_process)` measured in the same process. Prints a table; targets at 10,000 cards:
-p99 <= 5 ms and at least 10x faster than the baseline, with better accuracy.
+index built in <= 2 s, p99 <= 5 ms and at least 10x faster than the baseline, with better accuracy.
+The build column is `SearchEngine(knowledge)` (every card analysed and indexed); the baseline's build is
+what it needs before its first query: the titles, put through rapidfuzz's default processor.
 
 Usage: python scripts/bench_search.py [--sizes 1000 10000] [--queries 400] [--seed 7]
 """
@@ -95,6 +97,9 @@ def run(size: int, n_queries: int, rng: random.Random, real: list[Service], lexi
     t0 = time.perf_counter()
     engine = SearchEngine(knowledge)
     build_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    _ = [utils.default_process(s.title) for s in services]
+    base_build_s = time.perf_counter() - t0
     # Memory: a second build under tracemalloc (which slows it, so it is not the timed one).
     del engine
     gc.collect()
@@ -125,6 +130,7 @@ def run(size: int, n_queries: int, rng: random.Random, real: list[Service], lexi
     return {
         "size": size,
         "build_s": build_s,
+        "base_build_s": base_build_s,
         "mem_mb": peak / 1e6,
         "p50": percentile(ours, 50), "p99": percentile(ours, 99), "mean": statistics.fmean(ours),
         "b_p50": percentile(base, 50), "b_p99": percentile(base, 99), "b_mean": statistics.fmean(base),
@@ -144,19 +150,21 @@ def main() -> int:
     others = minimal_cards(read_tsv(SHARED / "other-services-dev.tsv")) if (SHARED / "other-services-dev.tsv").exists() else []
     real = [*base.services, *others]
 
-    print(f"{'cards':>6} {'build s':>8} {'index MB':>9} | {'p50 ms':>7} {'p99 ms':>7} {'acc':>6} | "
-          f"{'base p50':>8} {'base p99':>8} {'base acc':>8} | {'speed-up (mean)':>15} {'target':>10}")
+    print(f"{'cards':>6} {'build s':>8} {'base build':>10} {'index MB':>9} | {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'mean ms':>7} {'acc':>6} | {'base p50':>8} {'base p99':>8} {'base acc':>8} | "
+          f"{'speed-up (mean)':>15} {'target':>10}")
     for size in args.sizes:
         r = run(size, args.queries, rng, real, base.lexicon)
         speedup = r["b_mean"] / r["mean"]
         if size < 10_000:
             verdict = "n/a"  # the targets are set for 10,000 cards
         else:
-            verdict = "ok" if r["p99"] <= 5 and speedup >= 10 else "MISSED"
-        print(f"{r['size']:>6} {r['build_s']:>8.2f} {r['mem_mb']:>9.1f} | {r['p50']:>7.2f} {r['p99']:>7.2f} "
-              f"{r['acc']:>6.1%} | {r['b_p50']:>8.2f} {r['b_p99']:>8.2f} {r['b_acc']:>8.1%} | "
-              f"{speedup:>14.1f}x {verdict:>10}")
-    print(f"(queries per size: {args.queries}, 60% with one typo; accuracy = the right card first)")
+            verdict = "ok" if r["p99"] <= 5 and speedup >= 10 and r["build_s"] <= 2 else "MISSED"
+        print(f"{r['size']:>6} {r['build_s']:>8.2f} {r['base_build_s']:>10.3f} {r['mem_mb']:>9.1f} | "
+              f"{r['p50']:>7.2f} {r['p99']:>7.2f} {r['mean']:>7.2f} {r['acc']:>6.1%} | {r['b_p50']:>8.2f} "
+              f"{r['b_p99']:>8.2f} {r['b_acc']:>8.1%} | {speedup:>14.1f}x {verdict:>10}")
+    print(f"(queries per size: {args.queries}, 60% with one typo; accuracy = the right card first; "
+          "targets at 10,000 cards: build <= 2 s, p99 <= 5 ms, >= 10x the baseline's mean)")
     return 0
 
 

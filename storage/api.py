@@ -210,6 +210,10 @@ class RequestsRepo(Protocol):
         those flagged as possible duplicates of an earlier request."""
         ...
 
+    async def list_for_user(self, platform: str, user_id: int, limit: int = 5) -> list[Request]:
+        """One chat user's own requests, newest first (what they may be shown about themselves)."""
+        ...
+
     async def count_by_status(self) -> dict[str, int]:
         """How many requests are in each status, every known status present (0 if none)."""
         ...

@@ -36,7 +36,7 @@ STAFF, OTHER_STAFF, OUTSIDER, ADMIN = 9001, 9004, 9002, 9003
 STAFF_NAME = "مینا رضایی"
 CITIZEN = 4242
 KARA_ID = "13011031101"
-NOT_FOUND_QUESTION = "صدور گذرنامه"
+NOT_FOUND_QUESTION = "مجوز پرورش زنبور عسل"
 
 Message = dict[str, Any]
 

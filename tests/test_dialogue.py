@@ -14,63 +14,26 @@ from pathlib import Path
 import pytest
 
 from bot import texts as T
-from bot.dialogue import DeliveryFailed, Dialogue, RecipientGone, Turn
+from bot.dialogue import DeliveryFailed, Dialogue, RecipientGone
 from bot.dialogue.staff import stats_reply
 from bot.knowledge import load_knowledge
 from bot.payload import Action, pack
-from bot.reply import Reply, render_plain
-from bot.search import SearchEngine
-from bot.settings import Settings
-from storage import open_database
+from bot.reply import render_plain
 from storage.requests import CONFIRMATION_GRACE_SECONDS
+from tests.support.dialogue import CITIZEN, RecordingOutbox, dialogue_on, say, tap
 from tests.support.identity import national_code
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = load_knowledge(ROOT / "knowledge")
 KARA = "13011031101"
-CITIZEN, ADMIN = 501, 502
+ADMIN = 502
 CODE_SHOWN = re.compile(r"کد رهگیری: ([۰-۹]{12})")
-
-
-class Outbox:
-    """Records what the dialogue sends; can pretend the platform timed out or the citizen blocked the bot."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, Reply]] = []
-        self.confirm = True
-        self.fail: type[Exception] | None = None
-
-    async def send(self, chat_id: int, reply: Reply) -> bool:
-        if self.fail is not None:
-            raise self.fail("refused")
-        self.sent.append((chat_id, reply))
-        return self.confirm
-
-    def texts(self) -> list[str]:
-        return [render_plain(r.text) for _, r in self.sent]
-
-    def labels(self) -> list[str]:
-        return [b.label for _, r in self.sent for row in r.buttons for b in row]
 
 
 @pytest.fixture
 async def dialogue(tmp_path: Path, clock) -> AsyncIterator[Dialogue]:
-    db = await open_database(tmp_path / "bot.db", clock=clock)
-    try:
-        yield Dialogue(Settings(admin_ids=frozenset({ADMIN})), db, SearchEngine(KNOWLEDGE))
-    finally:
-        await db.close()
-
-
-async def say(d: Dialogue, text: str, user: int = CITIZEN) -> Outbox:
-    out = Outbox()
-    await d.handle(Turn(user, user, text=text, first_name="مریم"), out)
-    return out
-
-
-async def tap(d: Dialogue, data: str, user: int = CITIZEN, out: Outbox | None = None):
-    out = out or Outbox()
-    return out, await d.handle(Turn(user, user, button=data), out)
+    async with dialogue_on(tmp_path / "bot.db", clock, admin_ids=frozenset({ADMIN})) as d:
+        yield d
 
 
 async def test_a_question_is_answered_from_the_card_and_names_the_service(dialogue: Dialogue) -> None:
@@ -116,12 +79,12 @@ async def test_a_confirmation_the_platform_did_not_confirm_is_not_resent_but_sho
         await say(dialogue, answer)
     summary = await say(dialogue, "تهران")
     confirm = next(b.data for _, r in summary.sent for row in r.buttons for b in row if b.label == T.FORM_CONFIRM)
-    timed_out = Outbox()
+    timed_out = RecordingOutbox()
     timed_out.confirm = False  # the platform did not answer in time: the message has most likely arrived
     await tap(dialogue, confirm, out=timed_out)
     [code] = CODE_SHOWN.findall(timed_out.texts()[0])
     clock.advance(seconds=CONFIRMATION_GRACE_SECONDS + 1)
-    assert await dialogue.deliver_notices(Outbox()) == 0  # never a second confirmation
+    assert await dialogue.deliver_notices(RecordingOutbox()) == 0  # never a second confirmation
     next_turn = await say(dialogue, "سلام")
     assert code in next_turn.texts()[0] and T.TRACK_BUTTON in next_turn.labels()  # the code, once more
     assert all(code not in t for t in (await say(dialogue, "سلام")).texts())  # and only once
@@ -131,13 +94,13 @@ async def test_a_notice_to_a_citizen_who_left_is_dropped_and_a_failed_one_retrie
     created = await dialogue.store.requests.create(KARA, dialogue.platform, CITIZEN, CITIZEN, None, None, {})
     await dialogue.store.requests.mark_confirmed(created.tracking_code)
     await dialogue.store.requests.set_status(created.tracking_code, "under_review", note=None, actor="staff")
-    failing = Outbox()
+    failing = RecordingOutbox()
     failing.fail = DeliveryFailed
     assert await dialogue.deliver_notices(failing) == 0  # kept for the next round
-    gone = Outbox()
+    gone = RecordingOutbox()
     gone.fail = RecipientGone
     assert await dialogue.deliver_notices(gone) == 1  # given up for good
-    assert await dialogue.deliver_notices(Outbox()) == 0
+    assert await dialogue.deliver_notices(RecordingOutbox()) == 0
 
 
 async def test_admin_commands_answer_admins_only(dialogue: Dialogue) -> None:
@@ -155,12 +118,12 @@ async def test_staff_reports_need_no_running_bot(dialogue: Dialogue) -> None:
 
 async def test_every_turn_and_reply_is_logged_with_what_was_understood(dialogue: Dialogue) -> None:
     await say(dialogue, "/start")
-    await say(dialogue, "صدور گذرنامه")
+    await say(dialogue, "مجوز صید ماهی")
     await tap(dialogue, pack(Action.SERVICE, KARA))
     entries = list(reversed(await dialogue.store.log.query(limit=10)))  # oldest first
     assert [(e.direction, e.text[:12].rstrip("*")) for e in entries] == [
         ("out", "سلام مریم! 👋"[:12]), ("in", "/start"),
-        ("out", "متأسفانه خدمتی با «صدور گذرنامه»"[:12]), ("in", "صدور گذرنامه"),
+        ("out", "متأسفانه خدمتی با «مجوز صید ماهی»"[:12]), ("in", "مجوز صید ماهی"[:12]),
         ("out", "ارائه معرفی‌نامه دریافت تسهیلات طرح کارا"[:12]), ("in", f"[دکمه] s:{KARA}"[:12]),
     ]
     assert entries[3].answered is False and entries[5].service_id == KARA

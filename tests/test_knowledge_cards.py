@@ -265,3 +265,26 @@ def test_municipal_training_card_details(knowledge: Knowledge) -> None:
     assert s.steps[0] == "تعیین نیازهای آموزشی"
     assert s.steps[-1] == "نظارت و پایش روند اجرا"
     assert "آموزش شهرداران" in s.aliases
+
+
+# --------------------------------------------------------------------------------------------------
+# What search is taught beside the cards
+# --------------------------------------------------------------------------------------------------
+
+
+def test_every_card_lists_situations_in_citizens_words(knowledge: Knowledge) -> None:
+    for service_id in CARD_IDS:
+        assert len(_card(knowledge, service_id).needs) >= 5, service_id
+
+
+def test_services_elsewhere_await_an_admins_review_and_give_only_secure_official_addresses(knowledge: Knowledge) -> None:
+    entries = knowledge.elsewhere
+    assert 10 <= len(entries) <= 20
+    assert all(e.review for e in entries)
+    titles = " ".join(e.title for e in entries)
+    for must in ("گذرنامه", "گواهینامه", "کارت ملی", "شناسنامه", "پلاک", "مالیات", "بیمه", "مدرسه", "مسکن",
+                 "ازدواج", "یارانه", "نظام وظیفه"):
+        assert must in titles, must
+    for e in entries:
+        if e.website is not None:
+            assert str(e.website).startswith("https://"), e.title

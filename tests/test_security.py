@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
-import functools
 import os
 import pwd
 import re
@@ -32,15 +31,19 @@ from bot.knowledge import KnowledgeError, load_knowledge
 from bot.knowledge.loading import KNOWLEDGE_FILE_TOO_BIG
 from bot.payload import Action, pack
 from bot.persian import jalali_date, to_persian_digits
-from bot.reply import B_CLOSE, B_OPEN, Reply, render_plain
-from bot.search import SearchEngine
+from bot.reply import B_CLOSE, B_OPEN, render_plain
 from bot.settings import Settings
 from bot.staff import DUPLICATE_MARK
-from storage import RetentionRefused, open_database
+from storage import RetentionRefused
 from storage.masking import mask_personal_data
 from storage.sqlite import SqliteStore
 from storage.sqlite.lookups import SqliteLookups
 from storage.tracking import is_well_formed, new_code
+from tests.support.dialogue import CITIZEN, dialogue_on, say
+from tests.support.dialogue import RecordingOutbox as Outbox
+from tests.support.dialogue import shipped_engine as engine
+from tests.support.dialogue import tap as tap_button
+from tests.support.identity import national_code
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -257,59 +260,22 @@ async def test_unanswered_questions_reach_the_admin_chat_without_control_or_bidi
 # A citizen talking to the dialogue (no PTB): for the sections below
 # --------------------------------------------------------------------------------------------------
 
-CITIZEN, SQUATTER, NEIGHBOUR, ADMIN = 501, 666, 502, 9001
+SQUATTER, NEIGHBOUR, ADMIN = 666, 502, 9001
 CODE_SHOWN = re.compile(r"کد رهگیری: ([۰-۹]{12})")
 LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
-
-
-def national_code(body: str) -> str:
-    s = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
-    return body + str(s if s < 2 else 11 - s)
 
 
 REAL_CODE = national_code("427130248")
 
 
-class Outbox:
-    """Records what the dialogue sends."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[int, Reply]] = []
-
-    async def send(self, chat_id: int, reply: Reply) -> bool:
-        self.sent.append((chat_id, reply))
-        return True
-
-    def texts(self) -> list[str]:
-        return [render_plain(r.text) for _, r in self.sent]
-
-    def data_of(self, label: str) -> str:
-        return next(b.data for _, r in reversed(self.sent) for row in r.buttons for b in row if b.label == label)
-
-
-@functools.cache
-def engine() -> SearchEngine:
-    return SearchEngine(load_knowledge(KNOWLEDGE))
-
-
 @pytest.fixture
 async def dialogue(tmp_path: Path, clock) -> AsyncIterator[Dialogue]:
-    db = await open_database(tmp_path / "bot.db", clock=clock)
-    try:
-        yield Dialogue(Settings(_env_file=None, admin_ids=frozenset({ADMIN})), db, engine())
-    finally:
-        await db.close()
-
-
-async def say(d: Dialogue, text: str, user: int = CITIZEN) -> Outbox:
-    out = Outbox()
-    await d.handle(Turn(user, user, text=text, first_name="مریم"), out)
-    return out
+    async with dialogue_on(tmp_path / "bot.db", clock, admin_ids=frozenset({ADMIN})) as d:
+        yield d
 
 
 async def tap(d: Dialogue, data: str, user: int = CITIZEN) -> Outbox:
-    out = Outbox()
-    await d.handle(Turn(user, user, button=data), out)
+    out, _ = await tap_button(d, data, user)
     return out
 
 

@@ -123,3 +123,62 @@ def test_load_refuses_broken_knowledge(kdir):
     write(kdir, "bad.yaml", "id: BAD ID\ntitle: t\nprovider: p\n")
     with pytest.raises(Exception, match=r"bad\.yaml: id:"):
         load_knowledge(kdir)
+
+
+def test_needs_are_checked_like_aliases(kdir):
+    write(kdir, "needs.yaml", "id: needs\ntitle: خدمت\nprovider: دستگاه\nneeds: ['بیکارم', '']\naliases: ['']\n")
+    out = run_validate(kdir).stdout
+    assert f"{kdir / 'services' / 'needs.yaml'}: needs[1]: نباید خالی باشد" in out
+    assert f"{kdir / 'services' / 'needs.yaml'}: aliases[0]: نباید خالی باشد" in out
+
+
+def test_english_part_of_the_lexicon_is_checked(kdir):
+    (kdir / "lexicon.yaml").write_text(
+        "english:\n"
+        "  terms: {loan: وام, کار: job, course: course}\n"
+        "  intents: {cost: [how much, هزینه], costs: [price]}\n"
+        "  stopwords: [the, و]\n"
+        "  extra: 1\n"
+        "agencies: [وزارت کار]\n",
+        encoding="utf-8",
+    )
+    out = run_validate(kdir).stdout
+    lex = str(kdir / "lexicon.yaml")
+    assert f"{lex}: english.terms.کار.[key]: عبارت انگلیسی 'کار' باید با حروف لاتین نوشته شود" in out
+    assert f"{lex}: english.terms.course: معادل فارسی 'course' باید با حروف فارسی نوشته شود" in out
+    assert f"{lex}: english.intents.cost[1]:" in out
+    assert f"{lex}: english.intents.costs.[key]: مقدار 'costs' مجاز نیست" in out
+    assert f"{lex}: english.stopwords[1]:" in out
+    assert f"{lex}: english.extra: فیلد ناشناخته" in out
+    assert f"{lex}: agencies: باید مجموعه‌ای از فیلدها" in out
+
+
+def test_the_directory_of_services_elsewhere_is_checked(kdir):
+    (kdir / "elsewhere.yaml").write_text(
+        "services:\n"
+        "  - {title: گذرنامه, agency: پلیس, website: www.epolice.ir}\n"
+        "  - {title: کارت ملی, agenc: ثبت احوال}\n"
+        "  - {title: '', agency: x, review: maybe}\n",
+        encoding="utf-8",
+    )
+    result = run_validate(kdir)
+    out = result.stdout
+    path = str(kdir / "elsewhere.yaml")
+    assert result.returncode != 0
+    assert f"{path}: services[0].website: نشانی وب" in out
+    assert f"{path}: services[1].agency: این فیلد لازم است" in out
+    assert f"{path}: services[1].agenc: فیلد ناشناخته" in out
+    assert f"{path}: services[2].title: نباید خالی باشد" in out
+    assert f"{path}: services[2].review: باید true یا false باشد" in out
+
+
+def test_a_broken_directory_file_is_named(kdir):
+    (kdir / "elsewhere.yaml").write_text("services: [unclosed\n", encoding="utf-8")
+    out = run_validate(kdir).stdout
+    assert f"{kdir / 'elsewhere.yaml'}: (file): خطای نگارش YAML" in out
+
+
+def test_the_directory_is_optional(kdir):
+    (kdir / "elsewhere.yaml").unlink()
+    knowledge, problems = check_knowledge(kdir)
+    assert problems == [] and knowledge.elsewhere == []

@@ -13,10 +13,12 @@ from bot import answers, browse
 from bot import texts as T
 from bot.dialogue import desk, registration
 from bot.dialogue.channel import Outbox, Turn, TurnResult
+from bot.folding import fold
 from bot.payload import Action, FormOp, pack, parse
 from bot.persian import to_persian_digits
 from bot.reply import Button, Reply, bold
 from bot.textnorm import clean
+from storage.requests import OPEN_STATUSES
 from storage.tracking import is_well_formed, normalize_tracking_code
 
 if TYPE_CHECKING:
@@ -79,6 +81,13 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
         await d.send(out, chat_id, Reply(T.TOO_LONG.format(limit=to_persian_digits(MAX_TEXT))))
         return TurnResult()
     state = await d.store.chats.get(d.platform, user_id)
+    if _only_asks_to_register(text):  # a bare «ثبت نام»: the current service, never another one by its name
+        current = d.knowledge.get(state.current_service) if state.current_service else None
+        if current is not None:
+            await registration.begin(d, out, chat_id, user_id, current)
+        else:
+            await d.send(out, chat_id, Reply(T.ASK_WHICH_SERVICE.format(what=T.REGISTER_WHAT)))
+        return TurnResult(answered=True)
     u = d.engine.understand(text, current_service=state.current_service)
     result = TurnResult(understanding=u, answered=u.service is not None or u.intent in ANSWERED_WITHOUT_SERVICE)
     if u.intent == "track" and u.tracking_code:
@@ -87,10 +96,18 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
     if u.intent == "track":
         await d.send(out, chat_id, Reply(T.TRACK_PROMPT))
         return result
+    if u.number_kind in ("national_code", "mobile") and u.service is None:
+        await d.send(out, chat_id, await _number_alone(d, user_id, u.number_kind))
+        result.answered = True
+        return result
     if u.intent == "register" and u.service is not None:
+        if _asks_where(u) and u.service.websites:  # «کجا ثبت نام کنم؟»: the address the card gives
+            await d.remember_service(user_id, u.service.id)
+            await d.send(out, chat_id, answers.fact(u.service, "website"))
+            return result
         await registration.begin(d, out, chat_id, user_id, u.service)
         return result
-    if u.intent == "human" and u.decision.kind != "match":  # «اپراتور», «میخوام با یه آدم حرف بزنم»
+    if u.intent == "human" and u.decision.kind in ("empty", "none"):  # «اپراتور», «میخوام با یه آدم حرف بزنم»
         return await desk.ask_for_person(d, turn, out, u)
     reply = answers.respond(u, desk=d.settings.desk_enabled)
     service = u.service or answers.sole_candidate(u)
@@ -103,6 +120,31 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
         await d.remember_service(user_id, None)
     await d.send(out, chat_id, reply)
     return result
+
+
+_REGISTER_WORDS = frozenset({"ثبت", "نام", "ثبتنام", "نامنویسی", "نویسی", "کنم", "کنیم", "میخوام", "میخواهم",
+                             "می", "خواهم", "لطفا", "میشه", "بکنم", "شوم", "بشم", "کنید"})
+
+
+def _only_asks_to_register(text: str) -> bool:
+    """«ثبت نام», «میخوام ثبت‌نام کنم», «نام‌نویسی»: a request to register that names no service."""
+    words = fold(text).split()
+    return bool(words) and set(words) <= _REGISTER_WORDS and bool({"ثبت", "ثبتنام", "نامنویسی", "نویسی"} & set(words))
+
+
+WHERE_WORDS = frozenset({"کجا", "کجاست", "کجای", "سایت", "سایتش", "آدرس", "ادرس", "نشانی", "لینک"})
+
+
+def _asks_where(u) -> bool:
+    return any(w in WHERE_WORDS for w in fold(u.normalized or u.query).split())
+
+
+async def _number_alone(d: Dialogue, user_id: int, kind: str) -> Reply:
+    """A national code or mobile typed outside a form: never echoed; this chat's own open requests."""
+    mine = await d.store.requests.list_for_user(d.platform, user_id, limit=5)
+    open_requests = [r for r in mine if r.status in OPEN_STATUSES]
+    titles = {s.id: s.title for s in d.knowledge.services}
+    return answers.number_alone(kind, open_requests, titles)
 
 
 async def track(d: Dialogue, user_id: int, raw_code: str) -> Reply:

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from bot import texts as T
 from bot.dialogue import citizen, desk, registration, staff
 from bot.dialogue.channel import Outbox, StaffTurn, Turn, TurnResult
+from bot.folding import fold
 from bot.payload import Action, parse
 from bot.reply import Reply, render_plain
-from bot.textnorm import fold
 from storage import StorageUnavailable
 
 if TYPE_CHECKING:

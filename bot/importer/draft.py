@@ -10,12 +10,15 @@ from typing import Any
 
 import yaml
 
+from bot.folding import fold
 from bot.knowledge import Service
-from bot.textnorm import fold
 
 # Field names of the card, in the model's order; the bot-only fields (aliases, faq, registration) are not
 # the importer's business.
-CARD_FIELDS = tuple(f for f in Service.model_fields if f not in ("aliases", "faq", "registration", "review"))
+# What the bot adds to a card for citizens (names, situations, FAQ, form, which steps are theirs) is not on
+# the card: the importer leaves those to the admin.
+BOT_ONLY_FIELDS = ("aliases", "faq", "registration", "review", "needs", "citizen_steps")
+CARD_FIELDS = tuple(f for f in Service.model_fields if f not in BOT_ONLY_FIELDS)
 
 
 @dataclass

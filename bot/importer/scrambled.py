@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from bot.folding import fold
 from bot.importer.boxes import VOCAB
 from bot.importer.draft import Draft
 from bot.importer.header import _read_choices, _read_costs, _read_frequency, _read_recipients, _read_visits, _read_websites
@@ -15,7 +16,6 @@ from bot.importer.sections import FIELD_LABELS, STOP_LABELS
 from bot.importer.text import _label_pattern, key
 from bot.importer.values import split_items, tidy
 from bot.persian import to_latin_digits
-from bot.textnorm import fold
 
 
 def _is_scrambled(text: str) -> bool:

@@ -9,8 +9,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from bot.folding import fold
 from bot.persian import strip_invisibles
-from bot.textnorm import fold
 
 ZWNJ = "\u200c"
 CHECKED, UNCHECKED = "☑", "☐"

@@ -11,12 +11,14 @@ Every public name is importable from ``bot.knowledge`` itself.
 from __future__ import annotations
 
 from bot.knowledge.loading import (
+    ELSEWHERE_FILE,
     MAX_EXPANDED_NODES,
     Knowledge,
     KnowledgeError,
     Problem,
     check_knowledge,
     load_knowledge,
+    parse_elsewhere,
     parse_lexicon,
     parse_service,
 )
@@ -26,6 +28,9 @@ from bot.knowledge.model import (
     Contact,
     Cost,
     Delivery,
+    ElsewhereDirectory,
+    ElsewhereService,
+    EnglishLexicon,
     Faq,
     FormField,
     Frequency,
@@ -73,6 +78,7 @@ from bot.knowledge.vocabulary import (
 
 __all__ = [
     "CHANNELS",
+    "ELSEWHERE_FILE",
     "FIELD_TYPES",
     "INQUIRY_BY",
     "INQUIRY_MODES",
@@ -92,6 +98,9 @@ __all__ = [
     "Contact",
     "Cost",
     "Delivery",
+    "ElsewhereDirectory",
+    "ElsewhereService",
+    "EnglishLexicon",
     "Faq",
     "FormField",
     "Frequency",
@@ -124,6 +133,7 @@ __all__ = [
     "check_knowledge",
     "fold_label",
     "load_knowledge",
+    "parse_elsewhere",
     "parse_lexicon",
     "parse_service",
 ]

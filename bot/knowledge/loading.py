@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bot.knowledge.model import Lexicon, Service, _repeated_field_names
+from bot.knowledge.model import ElsewhereDirectory, ElsewhereService, Lexicon, Service, _repeated_field_names, _short_repr
 
 
 @dataclass(frozen=True)
@@ -67,14 +67,6 @@ def _loc(loc: Iterable[Any]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out or "(file)"
-
-
-def _short_repr(value: Any, limit: int = 60) -> str:
-    """A value quoted in a message, never long (a hostile file can make it enormous)."""
-    if isinstance(value, (dict, list, tuple, set)):
-        return type(value).__name__
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _persian_message(err: dict[str, Any]) -> str:
@@ -257,6 +249,7 @@ class Knowledge:
     lexicon: Lexicon
     source: Path | None = None
     by_id: dict[str, Service] = field(init=False)
+    elsewhere: list[ElsewhereService] = field(default_factory=list)  # knowledge/elsewhere.yaml
 
     def __post_init__(self) -> None:
         self.by_id = {s.id: s for s in self.services}
@@ -325,9 +318,10 @@ def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
             lex, errs = None, [Problem(str(lex_path), "(file)", f"فایل با UTF-8 ذخیره نشده (بایت {exc.start})")]
         problems.extend(errs)
         lexicon = lex or lexicon
+    elsewhere = _check_elsewhere(directory / ELSEWHERE_FILE, problems)
     if problems:
         return None, problems
-    return Knowledge(services=services, lexicon=lexicon, source=directory), []
+    return Knowledge(services=services, lexicon=lexicon, source=directory, elsewhere=elsewhere), []
 
 
 def load_knowledge(directory: Path) -> Knowledge:
@@ -336,3 +330,36 @@ def load_knowledge(directory: Path) -> Knowledge:
     if knowledge is None:
         raise KnowledgeError(problems)
     return knowledge
+
+
+ELSEWHERE_FILE = "elsewhere.yaml"
+
+
+def parse_elsewhere(text: str, file: str) -> tuple[list[ElsewhereService] | None, list[Problem]]:
+    """Parses the directory of services handled elsewhere; returns its entries or its problems."""
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        return None, [Problem(file, "(file)", _strip_yaml_mark(exc))]
+    if data is None:
+        return [], []
+    if not isinstance(data, dict):
+        return None, [Problem(file, "(file)", "فایل باید شامل services: (فهرست خدمت‌های بیرون از این بات) باشد")]
+    if _expanded_size(data) > MAX_EXPANDED_NODES:
+        return None, [Problem(file, "(file)", "فایل بیش از اندازه بزرگ است (ارجاع‌های تودرتوی YAML)")]
+    try:
+        return list(ElsewhereDirectory.model_validate(data).services), []
+    except ValidationError as exc:
+        return None, [Problem(file, _loc(e["loc"]), _persian_message(e)) for e in exc.errors()]
+
+
+def _check_elsewhere(path: Path, problems: list[Problem]) -> list[ElsewhereService]:
+    """The directory's entries (none when the file is absent); its problems are added to `problems`."""
+    if not path.exists():
+        return []
+    try:
+        entries, errs = parse_elsewhere(path.read_text(encoding="utf-8"), str(path))
+    except UnicodeDecodeError as exc:
+        entries, errs = None, [Problem(str(path), "(file)", f"فایل با UTF-8 ذخیره نشده (بایت {exc.start})")]
+    problems.extend(errs)
+    return entries or []

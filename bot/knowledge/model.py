@@ -7,9 +7,11 @@ are partial. A missing value means "the card does not say"; it is never read as 
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     BeforeValidator,
@@ -34,6 +36,7 @@ from bot.knowledge.vocabulary import (
     VISIT_LEVELS,
     fold_label,
 )
+from bot.questions import NAMES as QUESTION_TYPES
 
 
 def _vocabulary(vocab: dict[str, str]) -> BeforeValidator:
@@ -275,6 +278,16 @@ class Service(_Strict):
     faq: list[Faq] = []
     registration: Registration | None = None
     review: list[ReviewNote] = []
+    needs: TextList = []  # situations in citizens' words that lead to this service (for search)
+    # Which of `steps` (numbered from 1) the citizen takes; "how do I get it" shows these first.
+    citizen_steps: list[Annotated[int, Field(ge=1)]] = []
+
+    @model_validator(mode="after")
+    def _citizen_steps_exist(self) -> Service:
+        beyond = [n for n in self.citizen_steps if n > len(self.steps)]
+        if beyond:
+            raise ValueError(f"citizen_steps: مرحله {beyond[0]} وجود ندارد (شناسنامه {len(self.steps)} مرحله دارد)")
+        return self
 
     @property
     def is_free(self) -> bool:
@@ -290,10 +303,7 @@ class LexiconEntry(_Strict):
     variants: TextList
 
 
-IntentName = Literal[
-    "documents", "cost", "duration", "website", "steps", "provider", "laws", "audience", "in_person",
-    "register", "track", "greeting", "thanks", "help", "human",
-]
+IntentName = Literal[QUESTION_TYPES]  # the members of bot.questions.Intent, the one list of question types
 
 
 class IntentCues(_Strict):
@@ -310,4 +320,63 @@ class Lexicon(_Strict):
     colloquial: dict[Text, Text] = {}
     stopwords: TextList = []
     intents: dict[IntentName, IntentCues] = {}
+    english: EnglishLexicon = Field(default_factory=lambda: EnglishLexicon())
+    agencies: dict[Text, TextList] = {}
 
+
+# --------------------------------------------------------------------------------------------------
+# The English part of the lexicon, and the directory of services handled elsewhere
+# --------------------------------------------------------------------------------------------------
+
+_LATIN = re.compile(r"[A-Za-z]")
+_PERSIAN = re.compile(r"[\u0600-\u06ff]")
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    """A value quoted in a message, never long (a hostile file can make it enormous)."""
+    if isinstance(value, (dict, list, tuple, set)):
+        return type(value).__name__
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _latin_phrase(value: str) -> str:
+    if not _LATIN.search(value) or _PERSIAN.search(value):
+        raise ValueError(f"عبارت انگلیسی {_short_repr(value)} باید با حروف لاتین نوشته شود")
+    return value
+
+
+def _persian_phrase(value: str) -> str:
+    if not _PERSIAN.search(value):
+        raise ValueError(f"معادل فارسی {_short_repr(value)} باید با حروف فارسی نوشته شود")
+    return value
+
+
+EnglishText = Annotated[Text, AfterValidator(_latin_phrase)]
+PersianText = Annotated[Text, AfterValidator(_persian_phrase)]
+
+
+class EnglishLexicon(_Strict):
+    """English words citizens use, for messages written in English (admins edit it in lexicon.yaml):
+    `terms` maps an English word or phrase to the Persian words search should see; `intents` lists English
+    question cues per question type; `stopwords` are English words that carry no meaning for search."""
+
+    terms: dict[EnglishText, PersianText] = {}
+    intents: dict[IntentName, Annotated[list[EnglishText], BeforeValidator(_as_list)]] = {}
+    stopwords: Annotated[list[EnglishText], BeforeValidator(_as_list)] = []
+
+
+class ElsewhereService(_Strict):
+    """A well-known service that another body provides (not in this catalogue): where to send a citizen."""
+
+    title: Text
+    aliases: TextList = []
+    agency: Text = Field(description="the responsible body")
+    website: AnyHttpUrl | None = None
+    review: bool = True  # true until an admin has checked the entry
+
+
+class ElsewhereDirectory(_Strict):
+    """knowledge/elsewhere.yaml: services handled elsewhere, so the bot can say where to go."""
+
+    services: list[ElsewhereService] = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from bot.questions import NAMES as QUESTION_TYPES
+
 # --------------------------------------------------------------------------------------------------
 # Checkbox vocabularies of the card. Admins may write either the code or the Persian label printed on the
 # form; both load to the code. The labels are what the bot shows.
@@ -87,7 +89,4 @@ FIELD_TYPES = (
     "text", "person_name", "national_code", "mobile", "number", "choice", "yes_no", "jalali_date",
     "province", "province_city",
 )
-INTENTS = (
-    "documents", "cost", "duration", "website", "steps", "provider", "laws", "audience", "in_person",
-    "register", "track", "greeting", "thanks", "help",
-)
+INTENTS = QUESTION_TYPES  # the members of bot.questions.Intent

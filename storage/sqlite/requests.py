@@ -268,6 +268,13 @@ class SqliteRequests:
         )
         return [_request(row) for row in rows]
 
+    async def list_for_user(self, platform: str, user_id: int, limit: int = 5) -> list[Request]:
+        rows = await self._db.fetchall(
+            f"{_SELECT} WHERE r.platform = ? AND r.user_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
+            (platform, user_id, limit),
+        )
+        return [_request(row) for row in rows]
+
     async def count_by_status(self) -> dict[str, int]:
         """How many requests are in each status, every known status present (0 if none)."""
         counts = dict.fromkeys(STATUSES, 0)
