@@ -68,6 +68,17 @@ def _fact_button(service_id: str, intent: Intent) -> Button:
     return Button(intent.button, cb_fact(service_id, intent))
 
 
+def desk_row() -> tuple[Button, ...]:
+    """The button that asks for a person (the support desk); shown only when the desk is on."""
+    return (Button(T.DESK_BUTTON, pack(Action.DESK, "open")),)
+
+
+def vote_row(service_id: str, intent: str) -> tuple[Button, ...]:
+    """👍/👎 under a fact answer: one vote per citizen and answer, changeable (bot/dialogue/desk.py)."""
+    return (Button(T.VOTE_UP, pack(Action.VOTE, service_id, intent, "u")),
+            Button(T.VOTE_DOWN, pack(Action.VOTE, service_id, intent, "d")))
+
+
 def fact_buttons(service: Service, intent: str) -> tuple[tuple[Button, ...], ...]:
     """Under an answer: a link to the site if there is one, back to the card, and register."""
     rows: list[tuple[Button, ...]] = []
@@ -111,7 +122,7 @@ def fact(service: Service, intent: str) -> Reply:
     if not lines:  # the answer still names the service it is about
         lines = [T.ABOUT_SERVICE.format(title=bold(service.title)), T.NOT_STATED.format(what=Intent(intent).what),
                  where_to_ask(service)]
-    return Reply(_join(lines), fact_buttons(service, intent))
+    return Reply(_join(lines), (*fact_buttons(service, intent), vote_row(service.id, intent)))
 
 
 def brief(service: Service, intent: str) -> str:
@@ -163,8 +174,9 @@ def sole_candidate(u: Understanding) -> Service | None:
     return None
 
 
-def not_found(query: str, suggestions: tuple[Candidate, ...]) -> Reply:
-    """An honest "not found", with the nearest services (if any) and where to ask a person."""
+def not_found(query: str, suggestions: tuple[Candidate, ...], *, desk: bool = False) -> Reply:
+    """An honest "not found", with the nearest services (if any) and where to ask a person (with `desk`,
+    the button that asks one of the support staff)."""
     lines = [T.NOT_FOUND.format(query=_shorten(query, 60))]
     buttons: tuple[tuple[Button, ...], ...] = ()
     if suggestions:
@@ -172,19 +184,20 @@ def not_found(query: str, suggestions: tuple[Candidate, ...]) -> Reply:
         buttons = tuple((Button(_shorten(c.service.title, 60), cb_service(c.service.id)),) for c in suggestions)
     lines.append("")
     lines.append(T.NOT_FOUND_HINT)
-    return Reply(_join(lines), buttons)
+    return Reply(_join(lines), (*buttons, desk_row()) if desk else buttons)
 
 
-def respond(u: Understanding) -> Reply:
+def respond(u: Understanding, *, desk: bool = False) -> Reply:
     """The reply to one understood message (registration and tracking are handled by the dialogue). A
-    message written in English gets the same Persian answer and one English line saying so."""
-    reply = _respond(u)
+    message written in English gets the same Persian answer and one English line saying so. `desk`: the
+    support desk is on, and "not found" and the help offer a person."""
+    reply = _respond(u, desk)
     if u.language == "en":
         reply = dataclasses.replace(reply, text=f"{reply.text}\n\n{T.ENGLISH_NOTE}")
     return reply
 
 
-def _respond(u: Understanding) -> Reply:
+def _respond(u: Understanding, desk: bool) -> Reply:
     service = u.service or sole_candidate(u)
     if service is not None:
         asked = facts_asked(u)
@@ -200,19 +213,19 @@ def _respond(u: Understanding) -> Reply:
     if u.decision.kind == "none":
         if u.elsewhere is not None:
             return elsewhere(u.elsewhere)
-        return not_found(u.normalized or u.query, u.decision.candidates)
+        return not_found(u.normalized or u.query, u.decision.candidates, desk=desk)
     # Nothing to search for: small talk, or a question without a service.
     if u.intent == "greeting":
         return Reply(T.GREETING)
     if u.intent == "thanks":
         return Reply(T.THANKS)
     if u.intent == "help":
-        return Reply(T.HELP.format(title=bold(T.HELP_TITLE)))
+        return Reply(T.HELP.format(title=bold(T.HELP_TITLE)), (desk_row(),) if desk else ())
     if u.intent in FACT_INTENTS:
         return Reply(T.ASK_WHICH_SERVICE.format(what=Intent(u.intent).what))
     if not u.normalized:
         return Reply(T.EMPTY_TEXT)
-    return not_found(u.normalized, ())
+    return not_found(u.normalized, (), desk=desk)
 
 
 def facts_asked(u: Understanding) -> list[str]:
@@ -230,7 +243,7 @@ def facts(service: Service, intents: list[str]) -> Reply:
         section = _COMPOSERS[intent](service) or [T.NOT_STATED.format(what=Intent(intent).what), where_to_ask(service)]
         lines += ["", bold(Intent(intent).button), *section]
     website = "website" if "website" in intents else intents[0]
-    return Reply(_join(lines), fact_buttons(service, website))
+    return Reply(_join(lines), (*fact_buttons(service, website), vote_row(service.id, intents[0])))
 
 
 def agency_services(agency: str, candidates: tuple[Candidate, ...]) -> Reply:

@@ -26,6 +26,9 @@ class Action(StrEnum):
     MENU = "m"  # a main-menu item: m:ITEM
     BROWSE = "b"  # a page of a browse group: b:KIND:KEY:PAGE
     FORM = "f"  # a registration form step: f:OP[:args]
+    DESK = "d"  # the citizen asks for a person (the support desk): d:open
+    VOTE = "v"  # 👍/👎 under a fact answer: v:SERVICE:INTENT:u|d
+    TICKET = "k"  # a button on a ticket in the staff group: k:OP:TICKET[:args]
 
 
 class FormOp(StrEnum):
@@ -42,11 +45,23 @@ class FormOp(StrEnum):
     DROP = "drop"  # f:drop
 
 
+class TicketOp(StrEnum):
+    """Buttons staff tap on a ticket in the support group."""
+
+    TAKE = "take"  # k:take:N
+    CLOSE = "close"  # k:close:N
+    SUGGEST = "alias"  # k:alias:N — offers the services the question may belong to
+    ALIAS = "as"  # k:as:N:SERVICE — the question is a name of this service
+    NEED = "need"  # k:need:N — the catalogue lacks what the question asks for
+
+
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")  # service ids (the knowledge model's pattern)
 _WORD = re.compile(r"^[a-z][a-z0-9_]{0,30}$")  # intents, menu items, form field names
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,24}$")  # browse group keys, form tokens
 _DIGITS = re.compile(r"^[0-9]{1,24}$")
 _SMALL = re.compile(r"^[0-9]{1,4}$")  # steps, indexes, pages
+_NUMBER = re.compile(r"^[1-9][0-9]{0,11}$")  # ticket numbers
+_VOTE = re.compile(r"^[ud]$")  # up, down
 
 # The shape of each argument, per action (and per form operation).
 _SHAPES: dict[str, tuple[re.Pattern[str], ...]] = {
@@ -56,6 +71,8 @@ _SHAPES: dict[str, tuple[re.Pattern[str], ...]] = {
     Action.TRACK: (_DIGITS,),
     Action.MENU: (_WORD,),
     Action.BROWSE: (_WORD, _KEY, _SMALL),
+    Action.DESK: (_WORD,),
+    Action.VOTE: (_ID, _WORD, _VOTE),
 }
 _FORM_SHAPES: dict[str, tuple[re.Pattern[str], ...]] = {
     FormOp.CHOOSE: (_KEY, _SMALL, _SMALL),
@@ -67,11 +84,20 @@ _FORM_SHAPES: dict[str, tuple[re.Pattern[str], ...]] = {
     FormOp.RESUME: (),
     FormOp.DROP: (),
 }
+_TICKET_SHAPES: dict[str, tuple[re.Pattern[str], ...]] = {
+    TicketOp.TAKE: (_NUMBER,),
+    TicketOp.CLOSE: (_NUMBER,),
+    TicketOp.SUGGEST: (_NUMBER,),
+    TicketOp.ALIAS: (_NUMBER, _ID),
+    TicketOp.NEED: (_NUMBER,),
+}
+# Actions whose first argument names an operation with its own argument shapes.
+_OPERATIONS = {Action.FORM: _FORM_SHAPES, Action.TICKET: _TICKET_SHAPES}
 
 
 @dataclass(frozen=True)
 class Payload:
-    """A parsed button: its action and arguments (for FORM, the first argument is the FormOp)."""
+    """A parsed button: its action and arguments (for FORM and TICKET, the first argument is the operation)."""
 
     action: Action
     args: tuple[str, ...]
@@ -96,6 +122,11 @@ def form(op: FormOp, *args: object) -> str:
     return pack(Action.FORM, op.value, *args)
 
 
+def ticket(op: TicketOp, number: int, *args: object) -> str:
+    """The payload of a button on a ticket in the staff group."""
+    return pack(Action.TICKET, op.value, number, *args)
+
+
 def parse(data: str | None) -> Payload | None:
     """The payload of a tapped button, or None when it is not one this bot makes."""
     if not data or not data.isascii() or len(data.encode()) > MAX_BYTES:
@@ -105,10 +136,11 @@ def parse(data: str | None) -> Payload | None:
         action = Action(head)
     except ValueError:
         return None
-    if action is Action.FORM:
-        if not args or args[0] not in _FORM_SHAPES:
+    if action in _OPERATIONS:
+        operations = _OPERATIONS[action]
+        if not args or args[0] not in operations:
             return None
-        shapes = _FORM_SHAPES[args[0]]
+        shapes = operations[args[0]]
         rest = args[1:]
     else:
         shapes = _SHAPES[action]

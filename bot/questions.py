@@ -2,9 +2,10 @@
 
 The order of the members is their priority: when two types score the same, the earlier wins — a question
 beats an action («چطور ثبت‌نام کنم» asks for the steps; the answer offers the register button), and both
-beat small talk. Each member knows whether a card section answers it (`is_fact`), how the answer names it
-(`what`) and its button. The lexicon (`intents:` in knowledge/lexicon.yaml) may only name these; a test
-checks that every member the lexicon names is known and every fact type has a composer in answers.py.
+beat small talk; asking for a person beats asking the bot. Each member knows whether a card section
+answers it (`is_fact`), how the answer names it (`what`) and its button. The lexicon (`intents:` in
+knowledge/lexicon.yaml) may only name these; a test checks that every member the lexicon names is known
+and every fact type has a composer in answers.py.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot import texts as T
 
 class Intent(StrEnum):
     TRACK = "track"
+    HUMAN = "human"  # the citizen asks for a person (the support desk, bot/dialogue/desk.py)
     DOCUMENTS = "documents"
     COST = "cost"
     DURATION = "duration"

@@ -8,6 +8,9 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.workhours import DEFAULT as DEFAULT_SUPPORT_HOURS
+from bot.workhours import WorkingHours, parse_hours
+
 ROOT = Path(__file__).resolve().parent.parent
 
 API_ROOTS = {
@@ -66,8 +69,13 @@ class Settings(BaseSettings):
     console_host: str = "127.0.0.1"
     console_port: int = Field(default=8080, ge=1, le=65535)
     console_https: bool = False
+    # The support desk (bot/dialogue/desk.py): the staff group's chat id (unset: no desk, nothing offers
+    # it), who may act there besides the admins (same `platform:id` form), and when staff answer.
+    support_chat_id: int | None = None
+    staff_ids: Annotated[frozenset[AdminId], NoDecode] = frozenset()
+    support_hours: str = DEFAULT_SUPPORT_HOURS
 
-    @field_validator("admin_ids", mode="before")
+    @field_validator("admin_ids", "staff_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         """`BOT_ADMIN_IDS=telegram:12, bale:34 56` → {("telegram", 12), ("bale", 34), (None, 56)}."""
@@ -84,6 +92,32 @@ class Settings(BaseSettings):
         return (platform, user_id) in self.admin_ids or (
             platform == self.platform and (None, user_id) in self.admin_ids
         )
+
+    def is_staff(self, platform: str, user_id: int) -> bool:
+        """Whether this account may act in the support group: BOT_STAFF_IDS, or an admin."""
+        return (platform, user_id) in self.staff_ids or (
+            platform == self.platform and (None, user_id) in self.staff_ids
+        ) or self.is_admin(platform, user_id)
+
+    @property
+    def desk_enabled(self) -> bool:
+        """Whether the support desk is on (BOT_SUPPORT_CHAT_ID set)."""
+        return self.support_chat_id is not None
+
+    @property
+    def working_hours(self) -> WorkingHours:
+        return parse_hours(self.support_hours)
+
+    @field_validator("support_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_hours(value)  # a Persian message naming the setting when it cannot be read
+        return value
+
+    @field_validator("support_chat_id", mode="before")
+    @classmethod
+    def _empty_chat(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database", mode="before")
     @classmethod

@@ -21,7 +21,7 @@ from typing import TextIO
 import jdatetime
 
 from bot.dialogue.registration import retention
-from bot.dialogue.staff import stats_reply
+from bot.dialogue.staff import stats_reply, suggestions_lines
 from bot.forms import fields_of
 from bot.identifiers import mask_mobile, mask_national_code
 from bot.knowledge import Knowledge
@@ -181,7 +181,8 @@ async def requests_set_status(db: Store, out: TextIO, code: str, status: str, no
 
 
 async def stats(db: Store, knowledge: Knowledge, out: TextIO, days: int) -> int:
-    """Messages and users per day, top services, top unanswered questions, requests by status."""
+    """Messages and users per day, top services, votes on answers, support tickets, requests by status,
+    top unanswered questions and what support staff suggested the knowledge should learn."""
     _say(out, render_plain((await stats_reply(db, knowledge, days)).text), newlines=True)
     _say(out, "\nپرسش‌های بی‌پاسخ پرتکرار:", newlines=True)
     rows = await db.log.unanswered(limit=10, since=dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
@@ -189,6 +190,9 @@ async def stats(db: Store, knowledge: Knowledge, out: TextIO, days: int) -> int:
         _say(out, f"  {row.count:>4}  {_cut(_remask(row.example or row.normalized), 60)}")
     if not rows:
         _say(out, "  —")
+    suggested = await suggestions_lines(db, knowledge)  # the support desk's, for the knowledge files
+    if suggested:
+        _say(out, "\n" + render_plain("\n".join(suggested)), newlines=True)
     return 0
 
 

@@ -226,6 +226,106 @@ TRACK_BUTTON = "📌 پیگیری این درخواست"
 STATUS_CHANGED = "🔔 وضعیت درخواست {code} در «{title}» تغییر کرد:\n{status}{note}"
 FORM_OWN_CONTACT = "لطفاً شماره همراه خودتان را با دکمه «ارسال شماره همراه من» بفرستید یا آن را تایپ کنید."
 
+# The support desk (bot/dialogue/desk.py). The citizen's side: a person answers in the chat, always as
+# "the support team", never by name.
+DESK_BUTTON = "💬 گفت‌وگو با کارشناس"
+DESK_OPENED = (
+    "درخواست گفت‌وگوی شما با کارشناس ثبت شد (شماره {number}).\n"
+    "{when}\n"
+    "تا آن وقت می‌توانید پرسشتان را کامل‌تر بنویسید یا عکس یا فایل (مثلاً مدارکتان) بفرستید؛ همه به همین "
+    "گفت‌وگو می‌رسد و پاسخ کارشناس همین‌جا برایتان می‌آید.\n"
+    "برای بستن گفت‌وگو: /cancel"
+)
+DESK_WHEN_OPEN = "کارشناسان پشتیبانی الان سر کارند ({hours}) و معمولاً به‌زودی پاسخ می‌دهند."
+DESK_WHEN_CLOSED = "الان خارج از ساعت کاری کارشناسان است ({hours})؛ پاسخ از {next} به بعد می‌رسد."
+DESK_ALREADY_OPEN = (
+    "گفت‌وگوی شما با کارشناس (شماره {number}) باز است؛ پیامتان را بنویسید تا به کارشناس برسد. برای بستن: /cancel"
+)
+DESK_STILL_OPEN = (
+    "گفت‌وگوی شما با کارشناس (شماره {number}) هنوز باز است و پیام‌هایتان به کارشناس می‌رسد. برای بستن: /cancel"
+)
+DESK_UNAVAILABLE = (
+    "من دستیار خودکار هستم و گفت‌وگو با کارشناس از این‌جا فعلاً ممکن نیست. نام خدمت یا سؤالتان را بنویسید تا "
+    "کمکتان کنم؛ برای موارد دیگر از خود دستگاه بپرسید."
+)
+DESK_STAFF_SAYS = "👤 پاسخ کارشناس پشتیبانی:\n{text}"
+DESK_STAFF_FILE = "👤 از طرف کارشناس پشتیبانی"
+DESK_CLOSED_BY_CITIZEN = "گفت‌وگو با کارشناس (شماره {number}) بسته شد. هر سؤالی دارید بنویسید تا خودم پاسخ بدهم."
+DESK_CLOSED_BY_STAFF = (
+    "کارشناس پشتیبانی گفت‌وگو (شماره {number}) را بست. اگر باز هم سؤالی داشتید بنویسید تا خودم پاسخ بدهم."
+)
+DESK_KINDS = "در گفت‌وگو با کارشناس فقط متن، عکس و فایل فرستاده می‌شود."
+VOTE_UP = "👍"
+VOTE_DOWN = "👎"
+VOTE_THANKS = "ممنون از بازخوردتان 🌷"
+VOTE_SORRY = "متأسفیم که این پاسخ کمکی نکرد. اگر بخواهید، یکی از کارشناسان پشتیبانی همین‌جا پاسخ می‌دهد."
+
+# The support desk: the staff group's side (staff names appear here only)
+DESK_TICKET_HEAD = "🎫 #{number} — گفت‌وگوی تازه با کارشناس"
+DESK_TICKET_REPORT_HEAD = "🎫 #{number} — {status}"
+DESK_TICKET_SERVICE = "خدمت: {title}"
+DESK_TICKET_QUESTION = "پرسش: «{question}»"
+DESK_TICKET_CONTEXT = "آخرین پیام‌ها:"
+DESK_TICKET_CITIZEN_LINE = "👤 {text}"
+DESK_TICKET_BOT_LINE = "🤖 {text}"
+DESK_TICKET_OPENED_AT = "باز شده: {when}"
+DESK_TICKET_TAKEN = "کارشناس: {name}"
+DESK_TICKET_MESSAGES = "پیام‌ها: {to_staff} از شهروند، {to_citizen} به شهروند"
+DESK_TICKET_HINT = "برای پاسخ به شهروند روی همین پیام «پاسخ» (Reply) بزنید؛ متن، عکس یا فایل."
+DESK_STATUS_OPEN = "باز"
+DESK_STATUS_CLOSED = "بسته"
+DESK_NONE = "—"
+DESK_CITIZEN_SAYS = "💬 #{number} شهروند:\n{text}"
+DESK_CITIZEN_FILE = "💬 #{number} شهروند فایلی فرستاد"
+DESK_BTN_TAKE = "✋ برمی‌دارم"
+DESK_BTN_CLOSE = "✅ بستن"
+DESK_BTN_SUGGEST = "➕ نام دیگر یا نیاز خدمت…"
+DESK_BTN_NEED = "🆕 خدمتی که در فهرست نیست"
+DESK_TAKEN = "✋ #{number} را {name} برداشت."
+DESK_TAKEN_YOU = "گفت‌وگوی #{number} با شماست."
+DESK_TAKEN_BY_OTHER = "این گفت‌وگو را {name} برداشته است."
+DESK_CLOSED_NOTE = "✅ #{number} را {name} بست."
+DESK_CLOSED_BY_CITIZEN_NOTE = "🔒 #{number}: شهروند گفت‌وگو را بست."
+DESK_IS_CLOSED = "گفت‌وگوی #{number} بسته است؛ این پیام به شهروند فرستاده نشد."
+DESK_NOT_STAFF = "فقط کارشناسان پشتیبانی می‌توانند این کار را بکنند."
+DESK_STAFF_KINDS = "فقط متن، عکس و فایل به شهروند فرستاده می‌شود."
+DESK_CITIZEN_GONE = "⚠️ #{number}: پیام به شهروند نرسید (بات را مسدود کرده است)."
+DESK_SUGGEST_PICK = (
+    "#{number}: «{question}» نام دیگر کدام خدمت است؟\n"
+    "پیشنهاد برای بررسی مدیر ثبت می‌شود؛ فایل‌های دانش فقط با بررسی مدیر تغییر می‌کنند."
+)
+DESK_SUGGEST_NO_QUESTION = "این گفت‌وگو پرسشی ندارد که به خدمتی افزوده شود."
+DESK_SUGGESTED_ALIAS = "📝 #{number}: «{question}» به عنوان نام دیگر «{title}» برای بررسی مدیر ثبت شد."
+DESK_SUGGESTED_NEED = "📝 #{number}: «{question}» به عنوان خدمتی که در فهرست نیست برای بررسی مدیر ثبت شد."
+DESK_SUGGESTED_BEFORE = "این پیشنهاد قبلاً ثبت شده است."
+DESK_NO_TICKET = "گفت‌وگویی با شماره {number} پیدا نشد."
+DESK_OPEN_TITLE = "🎫 گفت‌وگوهای باز (قدیمی‌ترین اول):"
+DESK_OPEN_ITEM = "• #{number} — {when}{service} — {taken}: «{question}»"
+DESK_OPEN_SERVICE = " — {title}"
+DESK_OPEN_EMPTY = "گفت‌وگوی بازی نیست 👌"
+DESK_NOT_TAKEN = "برداشته نشده"
+DESK_TAKEN_BY = "با {name}"
+DESK_STAFF_HELP = (
+    "دستورهای کارشناسان در این گروه:\n"
+    "/open — گفت‌وگوهای باز\n"
+    "/ticket شماره — یک گفت‌وگو\n"
+    "/request کد‌رهگیری — یک درخواست ثبت‌نام (اطلاعات شخصی پوشیده)\n"
+    "/status کد‌رهگیری وضعیت [یادداشت] — تغییر وضعیت درخواست (به شهروند خبر داده می‌شود)\n"
+    "برای پاسخ به شهروند روی پیام گفت‌وگو «پاسخ» (Reply) بزنید."
+)
+DESK_CHAT_ID = "شناسه این گروه: {chat_id}\nبرای میز پشتیبانی، همین عدد را شناسه گروه پشتیبانی در تنظیمات بات بگذارید."
+DESK_TICKET_USAGE = "به شکل /ticket شماره بنویسید، مثلاً /ticket 12"
+DESK_REQUEST_USAGE = "به شکل /request کد‌رهگیری بنویسید."
+DESK_REQUEST_NOT_FOUND = "درخواستی با کد {code} پیدا نشد."
+DESK_STATUS_USAGE = "به شکل /status کد‌رهگیری وضعیت [یادداشت] بنویسید؛ وضعیت‌ها: {statuses}"
+DESK_STATUS_DONE = "✔ وضعیت {code} شد «{status}». شهروند در گفت‌وگو باخبر می‌شود."
+DESK_REQUEST_TITLE = "📌 درخواست {code}"
+DESK_REQUEST_IDENTITY = "کد ملی: {national_code} — همراه: {mobile}"
+DESK_REQUEST_DUPLICATE = "⚠ تکراری؟ همین کد ملی در درخواست باز {code} از حساب دیگری ثبت شده است."
+LOG_RELAY_TO_STAFF = "[به کارشناس #{number}] {text}"
+LOG_RELAY_TO_CITIZEN = "[از کارشناس #{number}] {text}"
+LOG_DESK_FILE = "[{kind}] {caption}"
+
 # The conversation log: what it keeps instead of a form answer or a reply that shows answers back (staff
 # read these; the answers themselves are personal and stay in the request only)
 LOG_FORM_ANSWER = "[پاسخ فرم: {field}]"
@@ -249,6 +349,13 @@ ADMIN_RELOAD_OK = "✅ دانش دوباره بارگذاری شد: {count} خد
 ADMIN_RELOAD_FAILED = "❌ دانش بارگذاری نشد و بات با دانش قبلی ({count} خدمت) ادامه می‌دهد. {n} مشکل:"
 ADMIN_RELOAD_SUPERSEDED = "ℹ️ در همین حین بارگذاری تازه‌تری شروع شد؛ نتیجه همان بارگذاری تازه‌تر به کار می‌رود."
 ADMIN_RELOAD_MORE = "… و {n} مشکل دیگر (همه را با python -m bot validate ببینید)."
+ADMIN_FEEDBACK_SERVICES = "بازخورد پاسخ‌ها بر اساس خدمت (👍/👎):"
+ADMIN_FEEDBACK_INTENTS = "بازخورد پاسخ‌ها بر اساس نوع پرسش (👍/👎):"
+ADMIN_FEEDBACK_ITEM = "• {title}: 👍 {up} / 👎 {down}"
+ADMIN_TICKETS = "گفت‌وگو با کارشناس: {open} باز، {closed} بسته"
+ADMIN_SUGGESTIONS_TITLE = "📝 پیشنهادهای کارشناسان برای دانش (برای بررسی؛ در فایل‌های دانش خودکار اعمال نمی‌شوند):"
+ADMIN_SUGGESTION_ALIAS = "• «{question}» ← نام دیگر «{title}»"
+ADMIN_SUGGESTION_NEED = "• «{question}» ← خدمتی که در فهرست نیست"
 
 # Why a service was offered: one short line per option of a choice, from the citizen's own words
 # («خوشه»، «صنعتی» در نام‌های رایج خدمت).

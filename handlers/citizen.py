@@ -29,15 +29,26 @@ def turn_of(update: Update) -> Turn:
         chat_id = query.message.chat_id if query.message else user.id
         return Turn(user.id, chat_id, button=query.data or "", first_name=first_name)
     message = update.effective_message
+    message_id = message.message_id
     if update.edited_message is not None:
-        return Turn(user.id, chat_id, text=message.text, first_name=first_name, edited=True)
+        return Turn(user.id, chat_id, text=message.text, first_name=first_name, edited=True, message_id=message_id)
     if message.contact is not None:
         contact = Contact(message.contact.phone_number, message.contact.user_id)
-        return Turn(user.id, chat_id, contact=contact, first_name=first_name)
+        return Turn(user.id, chat_id, contact=contact, first_name=first_name, message_id=message_id)
     if message.text is not None:
-        return Turn(user.id, chat_id, text=message.text, first_name=first_name)
+        return Turn(user.id, chat_id, text=message.text, first_name=first_name, message_id=message_id)
     kind = next((k for k in OTHER_KINDS if getattr(message, k, None)), None)
-    return Turn(user.id, chat_id, first_name=first_name, kind=kind)
+    return Turn(user.id, chat_id, first_name=first_name, kind=kind, file_id=file_id_of(message, kind),
+                caption=message.caption, message_id=message_id)
+
+
+def file_id_of(message, kind: str | None) -> str | None:
+    """The platform's id of a photo (its largest size) or a document, which the bot may send on as is."""
+    if kind == "photo" and message.photo:
+        return message.photo[-1].file_id
+    if kind == "document" and message.document is not None:
+        return message.document.file_id
+    return None
 
 
 async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -49,4 +60,4 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except (RecipientGone, DeliveryFailed) as exc:
         # The error handler logs and reports the platform's own error.
         raise (exc.__cause__ or exc) from None
-    await outbox.acknowledge(result.alert)
+    await outbox.acknowledge(result.alert, toast=result.toast)

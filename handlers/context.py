@@ -29,11 +29,13 @@ class Profile:
     render: Callable[[str], str]
     poll_interval: float  # Bale ignores getUpdates' long-poll timeout: poll gently instead
     poll_timeout: int
+    # Bale documents `reply_to_message_id`; Telegram takes `reply_parameters` (PTB's default).
+    reply_by_message_id: bool = False
 
 
 PROFILES = {
     "telegram": Profile("telegram", ParseMode.HTML, render_html, poll_interval=0.0, poll_timeout=20),
-    "bale": Profile("bale", None, render_bale, poll_interval=1.0, poll_timeout=0),
+    "bale": Profile("bale", None, render_bale, poll_interval=1.0, poll_timeout=0, reply_by_message_id=True),
 }
 
 

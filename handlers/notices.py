@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 NOTIFY_EVERY = 2.0  # seconds between looks for status changes to deliver
 PRUNE_EVERY_ROUNDS = 1800  # about an hour of rounds
+STOP_PATIENCE = 5.0  # seconds the way out waits for the round in hand to finish
 
 
 async def deliver_notices(app: Application) -> int:
@@ -30,15 +31,17 @@ async def prune(rt) -> None:
     await rt.dialogue.prune()
 
 
-async def notice_loop(app: Application, every: float = NOTIFY_EVERY) -> None:
+async def notice_loop(app: Application, every: float = NOTIFY_EVERY, stop: asyncio.Event | None = None) -> None:
     """Delivers status notices while the application runs; started before `app.start()` (from post_init),
-    it waits for the start and ends by itself soon after `app.stop()` begins."""
+    it waits for the start and ends by itself soon after `app.stop()` begins, or after the round in hand
+    once `stop` is set."""
+    stop = stop or asyncio.Event()
     for _ in range(600):  # wait up to a minute for start(); an app that never starts is left alone
-        if app.running:
+        if app.running or stop.is_set():
             break
         await asyncio.sleep(0.1)
     rounds = 0
-    while app.running:
+    while app.running and not stop.is_set():
         try:
             if rounds % PRUNE_EVERY_ROUNDS == 0:
                 await prune(runtime_of(app))
@@ -48,22 +51,32 @@ async def notice_loop(app: Application, every: float = NOTIFY_EVERY) -> None:
             log.exception("delivering status notices failed")
         rounds += 1
         for _ in range(int(every / 0.1)):
-            if not app.running:
+            if not app.running or stop.is_set():
                 return
             await asyncio.sleep(0.1)
 
 
 def start_notices(app: Application) -> asyncio.Task:
     """Starts delivering status notices in the background."""
-    task = asyncio.get_running_loop().create_task(notice_loop(app), name="status-notices")
+    stop = asyncio.Event()
+    task = asyncio.get_running_loop().create_task(notice_loop(app, stop=stop), name="status-notices")
     app.bot_data["notice_task"] = task
+    app.bot_data["notice_stop"] = stop
     return task
 
 
-async def stop_notices(app: Application) -> None:
-    """Stops the notice loop at once (it would also end by itself once the app stops)."""
+async def stop_notices(app: Application, patience: float = STOP_PATIENCE) -> None:
+    """Stops the notice loop after the round in hand (a message sent and not yet marked as sent would be
+    sent again after a restart), or at once when the round takes longer than `patience` seconds."""
     task = app.bot_data.pop("notice_task", None)
-    if task is not None and not task.done():
+    stop = app.bot_data.pop("notice_stop", None)
+    if task is None or task.done():
+        return
+    if stop is not None:
+        stop.set()
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError, Exception):
+            await asyncio.wait_for(asyncio.shield(task), patience)
+    if not task.done():
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

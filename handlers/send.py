@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from telegram import (
     CallbackQuery,
@@ -25,10 +26,11 @@ from telegram import (
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    ReplyParameters,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.dialogue import DeliveryFailed, RecipientGone
+from bot.dialogue import DeliveryFailed, Post, RecipientGone
 from bot.reply import Reply, from_json, render_pieces, to_json
 from handlers.context import Profile
 
@@ -43,6 +45,7 @@ NETWORK_RETRIES = (0.5, 1.0, 2.0)  # backoff for server errors and failed connec
 QUEUE_RETRY = 5.0  # first retry of a queued reply after server errors
 MAX_QUEUE_RETRY = 600.0
 MAX_QUEUE_ATTEMPTS = 100  # about half a day of retries; then the reply is given up, loudly
+MAX_CAPTION = 1024  # a photo's or a document's caption
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
@@ -81,24 +84,58 @@ class TelegramOutbox:
         self.update_id = update_id  # the update this turn answers (marked done before the first reply)
         self.acknowledged = False  # the tapped button's spinner was stopped
 
-    async def acknowledge(self, alert: str | None = None) -> None:
-        """Stops the tapped button's spinner (with an alert for a stale button); a query answered twice or
-        too late is not worth an error."""
+    async def acknowledge(self, alert: str | None = None, *, toast: str | None = None) -> None:
+        """Stops the tapped button's spinner (with an alert for a stale button, or a passing toast); a query
+        answered twice or too late is not worth an error."""
         if self.query is None or self.acknowledged:
             return
         self.acknowledged = True
         try:
-            await self.query.answer(alert, show_alert=alert is not None)
+            await self.query.answer(alert or toast, show_alert=alert is not None)
         except Exception as exc:
             log.info("callback query could not be answered: %s", exc)
 
-    async def send(self, chat_id: int, reply: Reply) -> bool:
-        """True once the platform took the reply or it is safely queued; False when the platform did not
-        confirm in time (it may have arrived)."""
+    async def _begin(self) -> None:
+        """Before the first message of a turn: the update is marked done, the tap's spinner stopped."""
         if self.update_id is not None and self.rt.commit_update is not None:
             update_id, self.update_id = self.update_id, None
             await self.rt.commit_update(update_id)  # from here on, a restart must not answer it again
         await self.acknowledge()  # the citizen sees the tap taken before the answer arrives
+
+    async def post(self, chat_id: int, post: Post) -> int | None:
+        """Sends a relayed message or a post of the support desk at once, as text or as the photo or document
+        of its file id, in reply to `post.reply_to`; returns the id of the (last) message sent, None when the
+        platform did not confirm in time. Never queued: the desk keeps and retries its own messages."""
+        await self._begin()
+        profile = self.rt.profile
+        try:
+            if post.kind == "text":
+                pieces = render_pieces(post.reply.text, profile.render)
+                sent: Message | None = None
+                for i, piece in enumerate(pieces):
+                    last = i == len(pieces) - 1
+                    sent = await send_piece(profile, self.bot, chat_id, piece, post.reply if last else None,
+                                            reply_to=post.reply_to)
+                return sent.message_id if sent is not None else None
+            caption = render_pieces(post.reply.text, profile.render, MAX_CAPTION)[0] if post.reply.text else None
+            sent = await send_file(profile, self.bot, chat_id, post.kind, post.file_id or "", caption, post.reply,
+                                   reply_to=post.reply_to)
+            return sent.message_id
+        except TimedOut:
+            log.warning("the platform did not confirm a relayed message to chat %s in time; it may have arrived",
+                        chat_id)
+            return None
+        except Later as later:
+            raise DeliveryFailed(str(later)) from later.cause
+        except Forbidden as exc:
+            raise RecipientGone(str(exc)) from exc
+        except TelegramError as exc:
+            raise DeliveryFailed(str(exc)) from exc
+
+    async def send(self, chat_id: int, reply: Reply) -> bool:
+        """True once the platform took the reply or it is safely queued; False when the platform did not
+        confirm in time (it may have arrived)."""
+        await self._begin()
         profile = self.rt.profile
         try:
             if reply.replace and self.query is not None and await self._edit(reply):
@@ -155,17 +192,50 @@ class TelegramOutbox:
         return False
 
 
-async def send_piece(profile: Profile, bot, chat_id: int, text: str, keyboard_of: Reply | None) -> Message:
-    """Sends one rendered message (with the keyboard of `keyboard_of`); waits out short flood control and
-    retries server errors with backoff. Raises Later when the platform keeps refusing or asks for a long
-    wait, TimedOut when a try timed out (the message may have arrived: never sent twice)."""
+def reply_to_kwargs(profile: Profile, reply_to: int | None) -> dict[str, Any]:
+    """How a message answers another of its chat: `reply_parameters` on Telegram (sent even if that message
+    is gone), the documented `reply_to_message_id` on Bale."""
+    if reply_to is None:
+        return {}
+    if profile.reply_by_message_id:
+        return {"api_kwargs": {"reply_to_message_id": reply_to}}
+    return {"reply_parameters": ReplyParameters(reply_to, allow_sending_without_reply=True)}
+
+
+async def send_piece(profile: Profile, bot, chat_id: int, text: str, keyboard_of: Reply | None, *,
+                     reply_to: int | None = None) -> Message:
+    """Sends one rendered message (with the keyboard of `keyboard_of`, in reply to `reply_to`); waits out
+    short flood control and retries server errors with backoff. Raises Later when the platform keeps
+    refusing or asks for a long wait, TimedOut when a try timed out (the message may have arrived: never
+    sent twice)."""
     keyboard = markup(keyboard_of) if keyboard_of is not None else None
+    return await _retrying(lambda **extra: bot.send_message(
+        chat_id, text, parse_mode=profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True, **extra,
+    ), profile, reply_to)
+
+
+async def send_file(profile: Profile, bot, chat_id: int, kind: str, file_id: str, caption: str | None,
+                    keyboard_of: Reply | None, *, reply_to: int | None = None) -> Message:
+    """Sends a photo or a document the platform already has, by its file id (no download, no upload), with
+    a rendered caption; retried like send_piece."""
+    keyboard = markup(keyboard_of) if keyboard_of is not None else None
+    send_one = bot.send_photo if kind == "photo" else bot.send_document
+    field = "photo" if kind == "photo" else "document"
+    return await _retrying(lambda **extra: send_one(
+        chat_id, **{field: file_id}, caption=caption, parse_mode=profile.parse_mode if caption else None,
+        reply_markup=keyboard, **extra,
+    ), profile, reply_to)
+
+
+async def _retrying(call: Callable[..., Awaitable[Message]], profile: Profile, reply_to: int | None) -> Message:
+    """`call` with flood control waited out and server errors retried (see send_piece); a message to reply
+    to that is gone (Bale refuses the reply) is sent without the reply."""
+    extra = reply_to_kwargs(profile, reply_to)
     floods = 0
     failures = 0
     while True:
         try:
-            return await bot.send_message(chat_id, text, parse_mode=profile.parse_mode, reply_markup=keyboard,
-                                          disable_web_page_preview=True)
+            return await call(**extra)
         except RetryAfter as exc:  # refused: a retry cannot duplicate the message
             wait = _seconds(exc.retry_after)
             floods += 1
@@ -176,6 +246,10 @@ async def send_piece(profile: Profile, bot, chat_id: int, text: str, keyboard_of
         except TimedOut:
             raise
         except NetworkError as exc:  # a 5xx or a connection that failed before the request was taken
+            if isinstance(exc, BadRequest) and extra and "repl" in str(exc).lower():
+                log.info("the message to reply to is gone (%s); sent without the reply", exc)
+                extra = {}
+                continue
             if failures >= len(NETWORK_RETRIES):
                 raise Later(QUEUE_RETRY, exc) from exc
             await asyncio.sleep(NETWORK_RETRIES[failures])

@@ -26,8 +26,10 @@ from storage.records import (
     ConversationSummary,
     CreatedRequest,
     DayStats,
+    DeskSuggestion,
     Direction,
     Draft,
+    FeedbackCount,
     HandledQuestion,
     InboxUpdate,
     LogEntry,
@@ -35,6 +37,8 @@ from storage.records import (
     Request,
     StatusNotice,
     Suggestion,
+    Ticket,
+    TicketMessage,
     UnansweredQuestion,
 )
 
@@ -526,6 +530,126 @@ class OutboxRepo(Protocol):
 
 
 @runtime_checkable
+class TicketsRepo(Protocol):
+    """The support desk's tickets and the messages relayed for them (``store.tickets``).
+
+    A relayed message is stored before it is sent and marked once the platform took it, so a failed relay is
+    retried by the delivery loop and a restart loses nothing; its `source` (the chat and message it came
+    from) makes an update handled twice relay once."""
+
+    async def open(
+        self, platform: str, user_id: int, chat_id: int, *, service_id: str | None, question: str | None,
+        context: str, group_chat_id: int | None,
+    ) -> tuple[Ticket, bool]:
+        """Opens a ticket for this chat account, or returns its ticket already open: (ticket, True if new).
+        `question` and `context` are masked here (storage.masking), so no caller can forget to."""
+        ...
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        ...
+
+    async def open_for(self, platform: str, user_id: int) -> Ticket | None:
+        """The account's open ticket, if any."""
+        ...
+
+    async def by_group_message(self, platform: str, message_id: int) -> Ticket | None:
+        """The ticket whose message in the staff group is `message_id`: its own, or a message relayed to
+        staff for it (a follow-up), so staff may reply to either."""
+        ...
+
+    async def list_open(self, platform: str, limit: int = 50) -> list[Ticket]:
+        """Open tickets, oldest first."""
+        ...
+
+    async def unposted(self, platform: str, limit: int = 50) -> list[Ticket]:
+        """Open tickets whose message has not reached the staff group yet, oldest first."""
+        ...
+
+    async def mark_posted(self, ticket_id: int, group_message_id: int | None) -> None:
+        """The ticket's message reached the group (None: the platform did not confirm in time; it is not
+        posted again)."""
+        ...
+
+    async def post_failed(self, ticket_id: int) -> int:
+        """Counts a failed post; returns how many have failed."""
+        ...
+
+    async def take(self, ticket_id: int, staff_user_id: int, staff_name: str) -> Ticket | None:
+        """Gives an open ticket to a staff member, unless someone else took it; returns the ticket as it
+        stands (None: no such open ticket)."""
+        ...
+
+    async def close(self, ticket_id: int, by: str) -> Ticket | None:
+        """Closes an open ticket (`by`: citizen or staff); None if it was not open."""
+        ...
+
+    async def add_message(
+        self, ticket_id: int, platform: str, direction: str, author: str, *, kind: str = "text",
+        text: str | None = None, file_id: str | None = None, source: str | None = None,
+        staff_user_id: int | None = None,
+    ) -> TicketMessage | None:
+        """Stores a message to relay (undelivered); None when its `source` was stored before. Text on its
+        way to staff is masked here."""
+        ...
+
+    async def delivered(self, message_id: int, sent_message_id: int | None) -> None:
+        """The message was relayed (`sent_message_id`: the copy's id, None when not confirmed in time)."""
+        ...
+
+    async def relay_failed(self, message_id: int, reason: str | None = None) -> int:
+        """Counts a failed relay (to retry), or gives it up for good with a `reason`; returns the attempts."""
+        ...
+
+    async def undelivered(self, platform: str, limit: int = 100) -> list[TicketMessage]:
+        """Messages not relayed nor given up yet, oldest first."""
+        ...
+
+    async def get_message(self, message_id: int) -> TicketMessage | None:
+        ...
+
+    async def messages(self, ticket_id: int) -> list[TicketMessage]:
+        """A ticket's messages in order."""
+        ...
+
+    async def suggest(
+        self, ticket_id: int | None, platform: str, question: str, service_id: str | None, staff_user_id: int | None,
+    ) -> bool:
+        """Records a question as an alias of a service (or, without one, a need); False if this ticket
+        already suggested the same. The question is masked here."""
+        ...
+
+    async def suggestions(self, limit: int = 50) -> list[DeskSuggestion]:
+        """Suggestions, newest first."""
+        ...
+
+    async def count_by_status(self, since: _dt.datetime | None = None) -> dict[str, int]:
+        """Tickets opened (since `since`) by status: {"open": n, "closed": m}."""
+        ...
+
+    async def prune(self, older_than_days: float, *, force: bool = False) -> int:
+        """Deletes tickets closed that long ago, with their messages; returns how many. Refuses
+        (RetentionRefused) when the clock looks wrong, unless `force`."""
+        ...
+
+
+@runtime_checkable
+class FeedbackRepo(Protocol):
+    """Citizens' votes on fact answers (``store.feedback``): one per account, service and question type."""
+
+    async def vote(self, platform: str, user_id: int, service_id: str, intent: str, vote: int) -> int | None:
+        """Records +1 or -1, replacing the account's earlier vote on the same answer; returns that one."""
+        ...
+
+    async def counts(self, by: str, days: int = 7) -> list[FeedbackCount]:
+        """Votes of the last `days` days per `by` ("service" or "intent"), most votes first."""
+        ...
+
+    async def prune(self, older_than_days: float, *, force: bool = False) -> int:
+        """Forgets votes older than that (they name an account); returns how many."""
+        ...
+
+
+@runtime_checkable
 class Store(Protocol):
     """An open database with its repositories; get one with ``await storage.open_database(url)`` and close
     it (or use ``async with``): a backend may keep threads or sockets that outlive a forgotten store."""
@@ -560,6 +684,12 @@ class Store(Protocol):
 
     @property
     def suggestions(self) -> SuggestionsRepo: ...
+
+    @property
+    def tickets(self) -> TicketsRepo: ...
+
+    @property
+    def feedback(self) -> FeedbackRepo: ...
 
     async def forget_deleted(self) -> None:
         """Makes what was deleted or anonymised unrecoverable from the database's files too, as far as the

@@ -250,6 +250,65 @@ class HandledQuestion:
     handled_at: _dt.datetime
 
 
+# -- the support desk -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A citizen's request to talk to a person; `id` is the number staff and the citizen see.
+
+    `question` and `context` (the citizen's recent turns) are masked like the conversation log. The
+    ticket's message in the staff group is `group_message_id` (None until `posted_at`)."""
+
+    id: int
+    platform: str
+    user_id: int
+    chat_id: int
+    status: str  # open, closed
+    service_id: str | None
+    question: str | None
+    context: str
+    group_chat_id: int | None
+    group_message_id: int | None
+    posted_at: _dt.datetime | None
+    post_attempts: int
+    taken_by: int | None
+    taken_by_name: str | None
+    taken_at: _dt.datetime | None
+    closed_by: str | None  # citizen, staff
+    closed_at: _dt.datetime | None
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketMessage:
+    """One message relayed between a ticket's citizen and the staff group, or the bot's notice to either.
+
+    `direction` is to_staff or to_citizen; `author` citizen, staff or bot; `kind` text, photo or document
+    (`file_id` then, `text` its caption). Text on its way to staff is masked. `delivered_at` None: not
+    relayed yet; `failed`: given up (why)."""
+
+    id: int
+    ticket_id: int
+    platform: str
+    direction: str
+    author: str
+    kind: str
+    text: str | None
+    file_id: str | None
+    staff_user_id: int | None
+    sent_message_id: int | None
+    attempts: int
+    failed: str | None
+    created_at: _dt.datetime
+    delivered_at: _dt.datetime | None
+
+
 @dataclass(frozen=True, slots=True)
 class Suggestion:
     """«Add as alias / need to service…»: a citizen's question sent to the editors of a service."""
@@ -264,3 +323,26 @@ class Suggestion:
     created_by: str
     created_at: _dt.datetime
     status: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSuggestion:
+    """What a staff member says the bot should have understood: `question` as an alias of `service_id`,
+    or (no service) a need the catalogue does not cover. For admins to review."""
+
+    id: int
+    ticket_id: int | None
+    platform: str
+    question: str
+    service_id: str | None
+    staff_user_id: int | None
+    created_at: _dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackCount:
+    """Votes on fact answers for one service or one question type (`key`)."""
+
+    key: str
+    up: int
+    down: int

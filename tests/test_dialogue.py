@@ -40,7 +40,7 @@ async def test_a_question_is_answered_from_the_card_and_names_the_service(dialog
     out = await say(dialogue, "مدارک لازم برای وام کارا چیه؟")
     [text] = out.texts()
     assert text.startswith("مدارک لازم برای «ارائه معرفی‌نامه دریافت تسهیلات طرح کارا»")
-    assert out.labels() == [T.BTN_CARD, T.BTN_REGISTER]
+    assert out.labels() == [T.BTN_CARD, T.BTN_REGISTER, T.VOTE_UP, T.VOTE_DOWN]
     follow_up = await say(dialogue, "هزینه‌اش چقدره؟")  # the current service carries over
     assert "kara.mcls.gov.ir" in follow_up.texts()[0]
 

@@ -20,12 +20,14 @@ from storage import (
     ChatsRepo,
     DraftsRepo,
     Duplicate,
+    FeedbackRepo,
     LogRepo,
     LookupsRepo,
     RequestsRepo,
     StorageError,
     StorageUnavailable,
     Store,
+    TicketsRepo,
     open_database,
 )
 from storage.sqlite import SqliteStore
@@ -33,7 +35,7 @@ from storage.sqlite.requests import SqliteRequests
 
 ROOT = Path(__file__).resolve().parent.parent
 REPOS = {"chats": ChatsRepo, "drafts": DraftsRepo, "requests": RequestsRepo, "log": LogRepo, "lookups": LookupsRepo,
-         "audit": AuditRepo}
+         "audit": AuditRepo, "tickets": TicketsRepo, "feedback": FeedbackRepo}
 
 
 async def opened(url: str | Path) -> SqliteStore:

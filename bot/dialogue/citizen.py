@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot import answers, browse
 from bot import texts as T
-from bot.dialogue import registration
+from bot.dialogue import desk, registration
 from bot.dialogue.channel import Outbox, Turn, TurnResult
 from bot.folding import fold
 from bot.payload import Action, FormOp, pack, parse
@@ -39,9 +39,10 @@ def main_menu(first_name: str) -> Reply:
     return Reply(T.WELCOME.format(name=first_name or ""), rows)
 
 
-def help_reply() -> Reply:
-    """What the bot can do and how to ask."""
-    return Reply(T.HELP.format(title=bold(T.HELP_TITLE)), ((Button(T.BACK_TO_MENU, pack(Action.MENU, "home")),),))
+def help_reply(offer_desk: bool = False) -> Reply:
+    """What the bot can do and how to ask (with `offer_desk`, the button that asks for a person)."""
+    rows = ((Button(T.BACK_TO_MENU, pack(Action.MENU, "home")),),)
+    return Reply(T.HELP.format(title=bold(T.HELP_TITLE)), (answers.desk_row(), *rows) if offer_desk else rows)
 
 
 async def start(d: Dialogue, turn: Turn, out: Outbox) -> None:
@@ -106,7 +107,9 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
             return result
         await registration.begin(d, out, chat_id, user_id, u.service)
         return result
-    reply = answers.respond(u)
+    if u.intent == "human" and u.decision.kind in ("empty", "none"):  # «اپراتور», «میخوام با یه آدم حرف بزنم»
+        return await desk.ask_for_person(d, turn, out, u)
+    reply = answers.respond(u, desk=d.settings.desk_enabled)
     service = u.service or answers.sole_candidate(u)
     if service is not None:
         result.answered = True
@@ -222,7 +225,7 @@ def _menu(d: Dialogue, item: str, first_name: str) -> Reply | None:
     if item == "track":
         return Reply(T.TRACK_PROMPT)
     if item == "help":
-        return help_reply()
+        return help_reply(d.settings.desk_enabled)
     if item in browse.KINDS:
         return browse.group_menu(d.knowledge, item)
     return None

@@ -12,8 +12,8 @@ import time
 from typing import TYPE_CHECKING
 
 from bot import texts as T
-from bot.dialogue import citizen, registration, staff
-from bot.dialogue.channel import Outbox, Turn, TurnResult
+from bot.dialogue import citizen, desk, registration, staff
+from bot.dialogue.channel import Outbox, StaffTurn, Turn, TurnResult
 from bot.folding import fold
 from bot.payload import Action, parse
 from bot.reply import Reply, render_plain
@@ -45,6 +45,8 @@ class Dialogue:
         self.confirming: set[str] = set()
         # Counts /reload requests: only the latest one started may swap its engine in (dialogue/staff.py).
         self.reload_generation = 0
+        # The support desk's relays in flight and their retry times (dialogue/desk.py).
+        self.desk = desk.DeskState()
 
     @property
     def knowledge(self) -> Knowledge:
@@ -83,6 +85,9 @@ class Dialogue:
             await self._log_turn(turn, result, (time.perf_counter() - started) * 1000)
 
     async def _answer(self, turn: Turn, out: Outbox) -> TurnResult:
+        relayed = await desk.intercept(self, turn, out)  # an open ticket: the citizen talks to a person
+        if relayed is not None:
+            return relayed
         state = await self.store.chats.get(self.platform, turn.user_id)
         if state.data.get(registration.UNSURE):
             await registration.remind_unsure_confirmation(self, out, turn.chat_id, turn.user_id)
@@ -90,7 +95,8 @@ class Dialogue:
             await self.send(out, turn.chat_id, Reply(T.EDITED))
             return TurnResult()
         if turn.button is not None:
-            return await citizen.tap(self, turn, out)
+            tapped = await desk.tap(self, turn, out)  # the desk's own buttons: ask for a person, 👍/👎
+            return tapped if tapped is not None else await citizen.tap(self, turn, out)
         if turn.contact is not None:
             return await citizen.share_contact(self, turn, out)
         if turn.text is None:  # stickers, photos, voice, locations...: a polite request for text
@@ -149,7 +155,7 @@ class Dialogue:
         if name == "start":
             await citizen.start(self, turn, out)
         elif name == "help":
-            await self.send(out, turn.chat_id, citizen.help_reply())
+            await self.send(out, turn.chat_id, citizen.help_reply(self.settings.desk_enabled))
         elif name == "cancel":
             await citizen.cancel(self, turn, out)
         elif name in ADMIN_COMMANDS and self.is_admin(turn.user_id):
@@ -157,9 +163,15 @@ class Dialogue:
         else:  # unknown, or an admin command from someone who is not an admin: the same answer
             await self.send(out, turn.chat_id, Reply(T.UNKNOWN_COMMAND))
 
+    async def handle_staff(self, turn: StaffTurn, out: Outbox) -> TurnResult:
+        """A staff member's message or tap in the support group; see desk.staff_turn. Staff turns are not
+        citizens' messages: only the relays they cause are written to the conversation log."""
+        return await desk.staff_turn(self, turn, out)
+
     async def deliver_notices(self, out: Outbox) -> int:
-        """Status changes and unsent confirmations, delivered; see registration.deliver_notices."""
-        return await registration.deliver_notices(self, out)
+        """Status changes and unsent confirmations (registration.deliver_notices), then the support desk's
+        tickets and relays that did not get through at the time (desk.deliver)."""
+        return await registration.deliver_notices(self, out) + await desk.deliver(self, out)
 
     async def prune(self) -> None:
         """Retention: logs, chat state, drafts, look-ups; closed requests anonymised (registration.retention)."""

@@ -306,10 +306,10 @@ async def prune(d: Dialogue) -> None:
 
 
 async def retention(store: Store, settings: Settings, *, force: bool = False) -> dict[str, int | None]:
-    """Deletes what is kept no longer than promised: conversation logs and chat state older than
-    BOT_LOG_RETENTION_DAYS, drafts untouched for a month, failed look-ups of yesterday; and anonymises
-    requests done or rejected more than BOT_REQUEST_RETENTION_DAYS ago. Returns how many rows each step
-    touched (None: refused).
+    """Deletes what is kept no longer than promised: conversation logs, chat state, closed support tickets
+    and votes older than BOT_LOG_RETENTION_DAYS, drafts untouched for a month, failed look-ups of
+    yesterday; and anonymises requests done or rejected more than BOT_REQUEST_RETENTION_DAYS ago. Returns
+    how many rows each step touched (None: refused).
 
     A step the storage refuses because the clock looks wrong (a jump ahead would otherwise delete live
     data; see storage/sqlite/retention.py) is skipped with a warning; `force` (``python -m bot prune
@@ -320,6 +320,10 @@ async def retention(store: Store, settings: Settings, *, force: bool = False) ->
         ("chat_state", lambda: store.chats.prune(settings.log_retention_days, force=force)),
         ("lookups", lambda: store.lookups.prune(LOOKUP_RETENTION_DAYS)),
         ("requests", lambda: store.requests.anonymize_closed(settings.request_retention_days, force=force)),
+        # The support desk's closed tickets (the citizen's turns and relays) and the votes, which name an
+        # account, are kept as long as the conversation log.
+        ("tickets", lambda: store.tickets.prune(settings.log_retention_days, force=force)),
+        ("feedback", lambda: store.feedback.prune(settings.log_retention_days, force=force)),
     )
     done: dict[str, int | None] = {}
     for name, step in steps:

@@ -5,13 +5,16 @@ any later back office can show it. They need the store and the knowledge, never 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import texts as T
+from bot.identifiers import mask_mobile, mask_national_code
 from bot.knowledge import Knowledge, Problem, check_knowledge
 from bot.persian import jalali_date, jalali_datetime, to_persian_digits
+from bot.questions import Intent
 from bot.reply import Reply, bold
 from bot.sanitize import printable
 from bot.search import SearchEngine
@@ -29,7 +32,8 @@ UNANSWERED_SHOWN = 20
 
 
 async def stats_reply(store: Store, knowledge: Knowledge, days: int = 7) -> Reply:
-    """Traffic of the last days, the most asked services and requests by status."""
+    """Traffic of the last days, the most asked services, votes on answers, the support desk's tickets and
+    requests by status."""
     lines = [bold(T.ADMIN_STATS_TITLE.format(days=to_persian_digits(days)))]
     for d in await store.log.stats_per_day(days):
         lines.append(T.ADMIN_STATS_DAY.format(
@@ -43,6 +47,7 @@ async def stats_reply(store: Store, knowledge: Knowledge, days: int = 7) -> Repl
         lines.append(T.ADMIN_TOP_ITEM.format(title=service.title if service else sid, count=to_persian_digits(n)))
     if not top:
         lines.append(T.ADMIN_NONE)
+    lines += await _desk_lines(store, knowledge, days)
     lines += ["", T.ADMIN_REQUESTS]
     counts = await store.requests.count_by_status()
     for status, label in STATUS_LABELS.items():
@@ -53,18 +58,97 @@ async def stats_reply(store: Store, knowledge: Knowledge, days: int = 7) -> Repl
     return Reply("\n".join(lines))
 
 
-async def unanswered_reply(store: Store, limit: int = UNANSWERED_SHOWN) -> Reply:
-    """The questions the bot could not answer, most frequent first: where aliases or cards are missing.
-    Masked again as shown (rows an older version logged were masked by narrower rules)."""
-    rows = await store.log.unanswered(limit=limit)
+async def _desk_lines(store: Store, knowledge: Knowledge, days: int) -> list[str]:
+    """Votes on fact answers per service and per question type, and the support desk's tickets; nothing
+    when there were none (a bot without votes or a desk reads as before)."""
+    lines: list[str] = []
+    for by, title in (("service", T.ADMIN_FEEDBACK_SERVICES), ("intent", T.ADMIN_FEEDBACK_INTENTS)):
+        counts = await store.feedback.counts(by, days)
+        if counts:
+            lines += ["", title]
+        for c in counts:
+            lines.append(T.ADMIN_FEEDBACK_ITEM.format(
+                title=_service_title(knowledge, c.key) if by == "service" else _intent_label(c.key),
+                up=to_persian_digits(c.up), down=to_persian_digits(c.down),
+            ))
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    tickets = await store.tickets.count_by_status(since)
+    if any(tickets.values()):
+        lines += ["", T.ADMIN_TICKETS.format(open=to_persian_digits(tickets["open"]),
+                                             closed=to_persian_digits(tickets["closed"]))]
+    return lines
+
+
+def _service_title(knowledge: Knowledge, service_id: str) -> str:
+    service = knowledge.get(service_id)
+    return service.title if service else service_id
+
+
+def _intent_label(intent: str) -> str:
+    try:
+        return Intent(intent).what
+    except (ValueError, KeyError):
+        return intent
+
+
+async def suggestions_lines(store: Store, knowledge: Knowledge, limit: int = 20) -> list[str]:
+    """What support staff said the bot should have understood (aliases, missing services), newest first."""
+    rows = await store.tickets.suggestions(limit)
     if not rows:
+        return []
+    lines = [bold(T.ADMIN_SUGGESTIONS_TITLE)]
+    for s in rows:
+        question = mask_personal_data(printable(s.question))
+        if s.service_id:
+            lines.append(T.ADMIN_SUGGESTION_ALIAS.format(question=question, title=_service_title(knowledge, s.service_id)))
+        else:
+            lines.append(T.ADMIN_SUGGESTION_NEED.format(question=question))
+    return lines
+
+
+async def request_reply(store: Store, knowledge: Knowledge, code: str) -> Reply:
+    """One request for staff in the support group: service, status, dates, history; the national code and
+    the mobile masked, no form answers (the group is a shared place; `requests show` has the rest)."""
+    r = await store.requests.get(code)
+    if r is None:
+        return Reply(T.DESK_REQUEST_NOT_FOUND.format(code=to_persian_digits(code)))
+    lines = [
+        bold(T.DESK_REQUEST_TITLE.format(code=to_persian_digits(r.tracking_code))),
+        T.TRACK_SERVICE.format(title=_service_title(knowledge, r.service_id)),
+        T.TRACK_STATUS.format(status=bold(r.status_label)),
+        T.TRACK_CREATED.format(date=jalali_datetime(r.created_at)),
+        T.DESK_REQUEST_IDENTITY.format(
+            national_code=mask_national_code(r.national_code) if r.national_code else T.ADMIN_NONE,
+            mobile=mask_mobile(r.mobile) if r.mobile else T.ADMIN_NONE,
+        ),
+    ]
+    if r.duplicate_of:
+        lines.append(T.DESK_REQUEST_DUPLICATE.format(code=to_persian_digits(r.duplicate_of)))
+    if r.events:
+        lines += ["", T.TRACK_HISTORY]
+        for e in r.events:
+            note = f" — {mask_personal_data(printable(e.note))}" if e.note else ""
+            lines.append(T.TRACK_EVENT.format(date=jalali_datetime(e.created_at),
+                                              status=STATUS_LABELS.get(e.status, e.status), note=note))
+    return Reply("\n".join(lines))
+
+
+async def unanswered_reply(store: Store, limit: int = UNANSWERED_SHOWN, knowledge: Knowledge | None = None) -> Reply:
+    """The questions the bot could not answer, most frequent first: where aliases or cards are missing;
+    with `knowledge`, also what support staff suggested from their tickets. Masked again as shown (rows an
+    older version logged were masked by narrower rules)."""
+    rows = await store.log.unanswered(limit=limit)
+    suggested = await suggestions_lines(store, knowledge) if knowledge is not None else []
+    if not rows and not suggested:
         return Reply(T.ADMIN_UNANSWERED_EMPTY)
-    lines = [bold(T.ADMIN_UNANSWERED_TITLE)]
+    lines = [bold(T.ADMIN_UNANSWERED_TITLE)] if rows else []
     for row in rows:
         lines.append(T.ADMIN_UNANSWERED_ITEM.format(
             text=mask_personal_data(printable(row.example or row.normalized)), count=to_persian_digits(row.count),
             last=jalali_datetime(row.last_seen),
         ))
+    if suggested:
+        lines += ["", *suggested] if lines else suggested
     return Reply("\n".join(lines))
 
 
@@ -104,7 +188,7 @@ async def admin_command(d: Dialogue, name: str) -> Reply:
     if name == "stats":
         return await stats_reply(d.store, d.knowledge)
     if name == "unanswered":
-        return await unanswered_reply(d.store)
+        return await unanswered_reply(d.store, knowledge=d.knowledge)
     if name == "reload":
         return await reload_knowledge(d)
     raise ValueError(name)

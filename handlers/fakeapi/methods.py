@@ -70,6 +70,7 @@ class BotApiMethods(PeerState):
                 "logOut": self._true,
                 "sendMessage": self._send_message,
                 "sendDocument": self._send_document,
+                "sendPhoto": self._send_photo,
                 "editMessageText": self._edit_message_text,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "deleteMessage": self._delete_message,
@@ -175,6 +176,26 @@ class BotApiMethods(PeerState):
                         raise _bad("BUTTON_DATA_INVALID")
         return markup
 
+    def _reply_to(self, params: dict[str, Any], chat_id: int) -> int | None:
+        """The message a new one answers: Telegram reads ``reply_parameters`` (or the older
+        ``reply_to_message_id``); Bale documents only ``reply_to_message_id`` and ignores the rest. A message
+        that is not in the chat is refused unless ``allow_sending_without_reply``."""
+        parameters = params.get("reply_parameters") if self.platform == "telegram" else None
+        allow = False
+        if isinstance(parameters, dict):
+            target = _as_int(parameters.get("message_id"))
+            allow = bool(parameters.get("allow_sending_without_reply"))
+        else:
+            target = _as_int(params.get("reply_to_message_id"))
+            allow = bool(params.get("allow_sending_without_reply"))
+        if target is None:
+            return None
+        if self._message_dict(chat_id, target) is None:
+            if allow:
+                return None
+            raise _bad("message to be replied not found")
+        return target
+
     def _editable(self, params: dict[str, Any]) -> dict[str, Any]:
         if "inline_message_id" in params:
             raise _bad("MESSAGE_ID_INVALID")
@@ -266,8 +287,32 @@ class BotApiMethods(PeerState):
             params, "text", required=True, limit=MAX_TEXT_LENGTH, too_long="message is too long"
         )
         markup = self._check_markup(params.get("reply_markup"))
+        reply_to = self._reply_to(params, chat_id)
         record = self._new_record(
-            chat_id, "sendMessage", text=text, plain=plain, parse_mode=parse_mode, reply_markup=markup
+            chat_id, "sendMessage", text=text, plain=plain, parse_mode=parse_mode, reply_markup=markup,
+            reply_to=reply_to,
+        )
+        return self._api_message(record)
+
+    async def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._chat(params)
+        photo = params.get("photo")
+        if isinstance(photo, str) and photo.startswith("attach://"):
+            photo = params.get(photo.removeprefix("attach://"))
+        if isinstance(photo, UploadedFile):
+            stored = [{**self._file("photo"), "width": 800, "height": 600, "file_size": len(photo.content)}]
+        elif isinstance(photo, str) and photo:
+            stored = [{"file_id": photo, "file_unique_id": f"u{photo}", "width": 800, "height": 600}]
+        else:
+            raise _bad("there is no photo in the request")
+        caption, plain, parse_mode = self._render(
+            params, "caption", required=False, limit=MAX_CAPTION_LENGTH, too_long="message caption is too long"
+        )
+        markup = self._check_markup(params.get("reply_markup"))
+        reply_to = self._reply_to(params, chat_id)
+        record = self._new_record(
+            chat_id, "sendPhoto", caption=caption, plain=plain, parse_mode=parse_mode, reply_markup=markup,
+            photo=stored, reply_to=reply_to,
         )
         return self._api_message(record)
 
@@ -296,6 +341,7 @@ class BotApiMethods(PeerState):
             too_long="message caption is too long",
         )
         markup = self._check_markup(params.get("reply_markup"))
+        reply_to = self._reply_to(params, chat_id)
         record = self._new_record(
             chat_id,
             "sendDocument",
@@ -304,6 +350,7 @@ class BotApiMethods(PeerState):
             parse_mode=parse_mode,
             reply_markup=markup,
             document=stored,
+            reply_to=reply_to,
         )
         return self._api_message(record)
 

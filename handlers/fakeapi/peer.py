@@ -31,5 +31,6 @@ class BotApiPeer(UserActions, BotApiMethods):
     Records of the bot's messages (``sent``, ``wait_for_reply``) are plain dicts with the keys
     ``message_id``, ``chat_id``, ``method``, ``date``, ``text`` (as sent), ``plain`` (what a person sees:
     HTML tags stripped and entities decoded), ``parse_mode``, ``reply_markup`` (python dicts), ``buttons``
-    (button texts row by row), ``caption``, ``document``, ``edits``, ``edit_date`` and ``deleted``.
+    (button texts row by row), ``caption``, ``document``, ``photo`` (the sizes sent), ``reply_to`` (the id of
+    the message it answers, in the same chat), ``edits``, ``edit_date`` and ``deleted``.
     """

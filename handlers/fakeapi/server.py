@@ -47,6 +47,7 @@ _USER_ACTIONS = {
     "tap_button": "user_taps_button",
     "sticker": "user_sends_sticker",
     "photo": "user_sends_photo",
+    "document": "user_sends_document",
     "voice": "user_sends_voice",
     "location": "user_sends_location",
     "contact": "user_sends_contact",
@@ -56,6 +57,12 @@ _USER_ACTIONS = {
     "delay": "delay",
     "block": "block",
     "add_user": "add_user",
+    "add_group": "add_group",
+    "member_send": "member_sends",
+    "member_photo": "member_sends_photo",
+    "member_document": "member_sends_document",
+    "member_tap": "member_taps",
+    "member_tap_button": "member_taps_button",
 }
 
 _dumps = functools.partial(json.dumps, ensure_ascii=False, default=lambda value: f"<{len(value)} bytes>")

@@ -7,6 +7,7 @@ import asyncio
 import copy
 import itertools
 import time
+from collections.abc import Callable
 from typing import Any
 
 from handlers.fakeapi.wire import (
@@ -126,12 +127,24 @@ class PeerState:
             self._delays.pop(method.lower(), None)
 
     def block(self, user_id: int) -> None:
-        """The user blocks the bot: sending to their chat gives 403 "bot was blocked by the user"."""
+        """The user blocks the bot (or removes it from a group, by its chat id): sending to their chat gives
+        403 "bot was blocked by the user"."""
         self._blocked.add(user_id)
+
+    def unblock(self, chat_id: int) -> None:
+        """The user unblocks the bot (or the bot is back in a group): sending there works again."""
+        self._blocked.discard(chat_id)
 
     def add_user(self, user_id: int, first_name: str = DEFAULT_FIRST_NAME) -> None:
         """Makes a private chat known without a message, so the bot may write first."""
         self._user(user_id, first_name)
+
+    def add_group(self, chat_id: int, title: str = "گروه پشتیبانی", kind: str = "supergroup") -> None:
+        """A group the bot is a member of (ids are negative: ``-100...`` for a supergroup); its members write
+        with ``member_sends`` and the like."""
+        if chat_id >= 0 or kind not in ("group", "supergroup"):
+            raise ValueError(f"a group has a negative id and kind group or supergroup, not {chat_id} {kind}")
+        self._chats[chat_id] = {"id": chat_id, "type": kind, "title": title}
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         """Returns the parameters of every call of ``method``."""
@@ -190,6 +203,21 @@ class PeerState:
                     f"the bot sent {len(got)} of {count} expected messages to chat {chat_id} "
                     f"within {timeout}s: {got!r}"
                 )
+            await self._wait_change(remaining)
+
+    async def wait_until(
+        self,
+        condition: Callable[[], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 - reads better in a conversation than asyncio.timeout
+    ) -> None:
+        """Waits until ``condition()`` holds, checked after every change the peer sees (a message sent, an
+        update queued); raises ``TimeoutError`` if it does not within ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"the condition did not hold within {timeout}s")
             await self._wait_change(remaining)
 
     async def assert_no_reply(self, chat_id: int, within: float = 0.2) -> None:
@@ -289,6 +317,8 @@ class PeerState:
             "buttons": [],
             "caption": None,
             "document": None,
+            "photo": None,
+            "reply_to": None,
             "edits": 0,
             "edit_date": None,
             "deleted": False,
@@ -315,12 +345,34 @@ class PeerState:
         }
         if record["edit_date"] is not None:
             message["edit_date"] = record["edit_date"]
-        if record["document"] is not None:
-            message["document"] = _document_meta(record["document"])
+        if record["document"] is not None or record["photo"] is not None:
+            if record["document"] is not None:
+                message["document"] = _document_meta(record["document"])
+            else:
+                message["photo"] = copy.deepcopy(record["photo"])
             if record["plain"] is not None:
                 message["caption"] = record["plain"]
         elif record["plain"] is not None:
             message["text"] = record["plain"]
         if _is_inline(record["reply_markup"]):
             message["reply_markup"] = record["reply_markup"]
+        if record["reply_to"] is not None:
+            target = self._message_dict(record["chat_id"], record["reply_to"], nested=True)
+            if target is not None:
+                message["reply_to_message"] = target
         return copy.deepcopy(message)
+
+    def _message_dict(self, chat_id: int, message_id: int, *, nested: bool = False) -> dict[str, Any] | None:
+        """The Message object of a message in a chat, the bot's or a user's; ``nested`` (inside another's
+        ``reply_to_message``) leaves out its own reply, as the Bot API does."""
+        record = self._bot_messages.get((chat_id, message_id))
+        if record is not None and not record["deleted"]:
+            message = self._api_message({**record, "reply_to": None}) if nested else self._api_message(record)
+            return message
+        user_message = self._user_messages.get((chat_id, message_id))
+        if user_message is None:
+            return None
+        message = copy.deepcopy(user_message)
+        if nested:
+            message.pop("reply_to_message", None)
+        return message

@@ -10,7 +10,8 @@ from handlers.fakeapi.wire import NO_CONTACT_USER, _is_inline, _utf16_len
 
 
 class UserActions(PeerState):
-    """Users writing, tapping, sharing and editing in their private chats with the bot (and channel posts)."""
+    """Users writing, tapping, sharing and editing in their private chats with the bot, members of a group
+    writing, replying and tapping there (``member_*``), and channel posts."""
 
     def user_sends(self, user_id: int, text: str, first_name: str | None = None) -> dict[str, Any]:
         """The user writes ``text`` in their private chat with the bot (a command gets its entity)."""
@@ -80,6 +81,14 @@ class UserActions(PeerState):
         message = self._user_message(user_id, first_name, photo=photo, **extra)
         return self._enqueue("message", message, user_id)
 
+    def user_sends_document(
+        self, user_id: int, file_name: str = "مدارک.pdf", caption: str | None = None, first_name: str | None = None
+    ) -> dict[str, Any]:
+        """The user sends a file (a document), optionally with a caption."""
+        extra: dict[str, Any] = {"caption": caption} if caption else {}
+        message = self._user_message(user_id, first_name, document=self._document(file_name), **extra)
+        return self._enqueue("message", message, user_id)
+
     def user_sends_voice(
         self, user_id: int, duration: int = 3, first_name: str | None = None
     ) -> dict[str, Any]:
@@ -139,6 +148,107 @@ class UserActions(PeerState):
         }
         self._user_messages[(chat_id, message["message_id"])] = message
         return self._enqueue("channel_post", message, chat_id)
+
+    # -- groups ------------------------------------------------------------------------------------------
+
+    def member_sends(
+        self, chat_id: int, user_id: int, text: str, *, reply_to: int | None = None, first_name: str | None = None
+    ) -> dict[str, Any]:
+        """A member writes ``text`` in a group (a command gets its entity), as a reply to message
+        ``reply_to`` of the group when given (the update then carries that message as ``reply_to_message``)."""
+        content = {"text": text, **self._command_entities(text)}
+        return self._member_message(chat_id, user_id, first_name, reply_to, content)
+
+    def member_sends_photo(
+        self, chat_id: int, user_id: int, *, caption: str | None = None, reply_to: int | None = None,
+        first_name: str | None = None,
+    ) -> dict[str, Any]:
+        """A member posts a photo in a group (two sizes), maybe with a caption, maybe as a reply."""
+        photo = [
+            {**self._file("photo"), "width": 90, "height": 67, "file_size": 1200},
+            {**self._file("photo"), "width": 800, "height": 600, "file_size": 48000},
+        ]
+        content: dict[str, Any] = {"photo": photo, **({"caption": caption} if caption else {})}
+        return self._member_message(chat_id, user_id, first_name, reply_to, content)
+
+    def member_sends_document(
+        self, chat_id: int, user_id: int, *, file_name: str = "راهنما.pdf", caption: str | None = None,
+        reply_to: int | None = None, first_name: str | None = None,
+    ) -> dict[str, Any]:
+        """A member posts a file in a group, maybe with a caption, maybe as a reply."""
+        content: dict[str, Any] = {"document": self._document(file_name), **({"caption": caption} if caption else {})}
+        return self._member_message(chat_id, user_id, first_name, reply_to, content)
+
+    def member_sends_sticker(
+        self, chat_id: int, user_id: int, *, reply_to: int | None = None, first_name: str | None = None
+    ) -> dict[str, Any]:
+        """A member posts a sticker in a group, maybe as a reply."""
+        sticker = {**self._file("sticker"), "type": "regular", "width": 512, "height": 512, "is_animated": False,
+                   "is_video": False, "emoji": "👍"}
+        return self._member_message(chat_id, user_id, first_name, reply_to, {"sticker": sticker})
+
+    def member_taps(
+        self, chat_id: int, user_id: int, message_id: int, data: str, first_name: str | None = None
+    ) -> dict[str, Any]:
+        """A member taps an inline button carrying ``data`` under the bot's message ``message_id`` in a group."""
+        record = self._bot_messages.get((chat_id, message_id))
+        if record is None or record["deleted"]:
+            raise ValueError(f"the bot has no message {message_id} in chat {chat_id} to tap on")
+        query_id = str(next(self._query_ids))
+        self._open_queries[query_id] = chat_id
+        query = {
+            "id": query_id,
+            "from": self._user(user_id, first_name),
+            "message": self._api_message(record),
+            "chat_instance": str(chat_id),
+            "data": data,
+        }
+        return self._enqueue("callback_query", query, chat_id)
+
+    def member_taps_button(
+        self, chat_id: int, user_id: int, text: str, *, message_id: int | None = None, first_name: str | None = None
+    ) -> dict[str, Any]:
+        """A member taps the button labelled ``text`` on the bot's message ``message_id`` in a group (by
+        default the newest one that shows it)."""
+        records = sorted(
+            (r for (chat, _), r in self._bot_messages.items()
+             if chat == chat_id and not r["deleted"] and (message_id is None or r["message_id"] == message_id)),
+            key=lambda r: r["message_id"],
+            reverse=True,
+        )
+        for record in records:
+            if not _is_inline(record["reply_markup"]):
+                continue
+            for row in record["reply_markup"]["inline_keyboard"]:
+                for button in row:
+                    if button.get("text") == text and "callback_data" in button:
+                        return self.member_taps(chat_id, user_id, record["message_id"], button["callback_data"],
+                                                first_name)
+        raise ValueError(f"no inline button {text!r} in chat {chat_id}; buttons shown: "
+                         f"{[r['buttons'] for r in records if r['buttons']]!r}")
+
+    def _member_message(self, chat_id: int, user_id: int, first_name: str | None, reply_to: int | None,
+                        content: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chats.get(chat_id)
+        if chat is None or chat["type"] not in ("group", "supergroup"):
+            raise ValueError(f"no group {chat_id}: add it with add_group")
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(chat_id),
+            "from": self._user(user_id, first_name),
+            "chat": chat,
+            "date": int(time.time()),
+            **content,
+        }
+        if reply_to is not None:
+            target = self._message_dict(chat_id, reply_to, nested=True)
+            if target is None:
+                raise ValueError(f"no message {reply_to} in chat {chat_id} to reply to")
+            message["reply_to_message"] = target
+        self._user_messages[(chat_id, message["message_id"])] = message
+        return self._enqueue("message", message, chat_id)
+
+    def _document(self, file_name: str) -> dict[str, Any]:
+        return {**self._file("document"), "file_name": file_name, "mime_type": "application/pdf", "file_size": 52000}
 
     @staticmethod
     def _command_entities(text: str) -> dict[str, Any]:

@@ -13,7 +13,8 @@ open it directly::
 or, equivalently, ``async with await SqliteStore.open(path) as db: ...``. Closing matters: aiosqlite runs
 the connection on a thread that keeps the process alive until the connection is closed.
 
-The repositories (``db.requests``, ``db.drafts``, ``db.chats``, ``db.log``, ``db.lookups``, ``db.audit``) use
+The repositories (``db.requests``, ``db.drafts``, ``db.chats``, ``db.log``, ``db.lookups``, ``db.audit``,
+``db.tickets``, ``db.feedback``) use
 ``db.write()``, ``db.fetchall()`` and ``db.fetchone()``; nothing outside storage/sqlite/ should.
 
 One connection is shared by every coroutine. Its statements run one at a time on aiosqlite's thread, but
@@ -54,6 +55,7 @@ from storage.sqlite.audit import SqliteAudit
 from storage.sqlite.chats import SqliteChats
 from storage.sqlite.console import SqliteConsole
 from storage.sqlite.delivery import SqliteInbox, SqliteOutbox
+from storage.sqlite.desk import SqliteFeedback, SqliteTickets
 from storage.sqlite.drafts import SqliteDrafts
 from storage.sqlite.log import SqliteLog
 from storage.sqlite.lookups import SqliteLookups
@@ -184,6 +186,8 @@ class SqliteStore:
     audit: SqliteAudit
     console: SqliteConsole
     suggestions: SqliteSuggestions
+    tickets: SqliteTickets
+    feedback: SqliteFeedback
 
     def __init__(
         self, conn: aiosqlite.Connection, path: str, clock: Clock, monotonic: Callable[[], float] | None = None
@@ -208,6 +212,8 @@ class SqliteStore:
         self.audit = SqliteAudit(self)
         self.console = SqliteConsole(self)
         self.suggestions = SqliteSuggestions(self)
+        self.tickets = SqliteTickets(self)
+        self.feedback = SqliteFeedback(self)
 
     # -- life cycle ----------------------------------------------------------------------------------------
 

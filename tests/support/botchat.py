@@ -84,6 +84,12 @@ class RunningBot:
         """The citizen taps the button labelled `label` on the newest message that shows it."""
         return await self.citizen(user_id).tap(label)
 
+    def group(self, chat_id: int) -> StaffGroup:
+        """The staff group `chat_id` of the support desk (added to the peer if new)."""
+        if chat_id not in self.peer._chats:
+            self.peer.add_group(chat_id)
+        return StaffGroup(self, chat_id)
+
 
 class Chat:
     """The citizen's side of a private chat with the running bot.
@@ -172,6 +178,58 @@ class Chat:
     def other_citizen(self, user_id: int) -> Chat:
         """Another citizen of the same bot (own chat; its buttons are checked with this chat's)."""
         return Chat(self.bot, user_id, self.query_ids)
+
+
+class StaffGroup:
+    """The support desk's staff group as its members use it: each action waits until the bot has handled
+    it and returns what the bot sent or edited in the group meanwhile (what reached a citizen is in the
+    citizen's chat)."""
+
+    def __init__(self, bot: RunningBot, chat_id: int) -> None:
+        self.bot, self.peer, self.chat_id = bot, bot.peer, chat_id
+        self.query_ids: list[str] = []
+
+    async def act(self, action: Callable[[], dict[str, Any]], timeout: float = 10) -> list[Message]:  # noqa: ASYNC109
+        before = len(self.peer.outbox(self.chat_id))
+        update = action()
+        if "callback_query" in update:
+            self.query_ids.append(update["callback_query"]["id"])
+        await self.bot.wait(update, timeout=timeout)
+        return self.peer.outbox(self.chat_id)[before:]
+
+    async def send(self, user_id: int, text: str, *, reply_to: int | None = None, name: str | None = None) -> list[Message]:
+        return await self.act(lambda: self.peer.member_sends(self.chat_id, user_id, text, reply_to=reply_to,
+                                                            first_name=name))
+
+    async def reply(self, user_id: int, to: Message | int, text: str, name: str | None = None) -> list[Message]:
+        """A member replies with `text` to a message of the group (a record, or its id)."""
+        return await self.send(user_id, text, reply_to=to if isinstance(to, int) else to["message_id"], name=name)
+
+    async def reply_photo(self, user_id: int, to: Message | int, caption: str | None = None) -> list[Message]:
+        target = to if isinstance(to, int) else to["message_id"]
+        return await self.act(lambda: self.peer.member_sends_photo(self.chat_id, user_id, caption=caption,
+                                                                  reply_to=target))
+
+    async def reply_document(self, user_id: int, to: Message | int, caption: str | None = None) -> list[Message]:
+        target = to if isinstance(to, int) else to["message_id"]
+        return await self.act(lambda: self.peer.member_sends_document(self.chat_id, user_id, caption=caption,
+                                                                     reply_to=target))
+
+    async def tap(self, user_id: int, label: str, *, on: Message | None = None, name: str | None = None) -> list[Message]:
+        """A member taps the button labelled `label` (on message `on`, else the newest that shows it)."""
+        message_id = on["message_id"] if on is not None else None
+        return await self.act(lambda: self.peer.member_taps_button(self.chat_id, user_id, label, message_id=message_id,
+                                                                  first_name=name))
+
+    def callback_answer(self) -> dict[str, Any] | None:
+        return self.peer.callback_answer(self.query_ids[-1])
+
+    def messages(self) -> list[Message]:
+        """The bot's messages in the group as they stand, oldest first."""
+        return self.peer.sent(self.chat_id)
+
+    def seen(self) -> list[str]:
+        return [m["plain"] for m in self.peer.outbox(self.chat_id)]
 
 
 def labels(message: Message) -> list[str]:
