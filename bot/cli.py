@@ -138,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
             from handlers.sandbox import run_sandbox
 
             return run_sandbox(settings)
-        from handlers.app import run_polling
+        from handlers.app import run_server
 
-        return run_polling(settings)
+        return run_server(settings)
     raise AssertionError(args.command)
 
 

@@ -2,8 +2,9 @@
 keyboard; a reply that replaces a tapped message is an edit where the platform allows one.
 
 No reply is dropped silently. Server errors and network failures are retried with backoff; flood control
-(429) is waited out when short. When the platform keeps refusing, or asks for a long wait, the rest of the
-reply goes to the durable outbox table (storage `outbox`) and the delivery loop (handlers/notices.py)
+(429) is the pacing's (handlers/pacing.py: python-telegram-bot's AIORateLimiter paces every send and waits
+out short 429s). When the platform keeps refusing, or asks for a wait longer than MAX_FLOOD_WAIT, the rest
+of the reply goes to the durable outbox table (storage `outbox`) and the delivery loop (handlers/notices.py)
 sends it when allowed — and every later reply to that chat queues behind it, so the order holds.
 
 Platform errors become the dialogue's neutral ones (RecipientGone, DeliveryFailed) with the original as
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from telegram import (
@@ -31,13 +33,14 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.dialogue import DeliveryFailed, RecipientGone
 from bot.reply import Reply, from_json, render_pieces, to_json
 from handlers.context import Profile
+from handlers.pacing import BeforeSend
 
 if TYPE_CHECKING:
     from handlers.context import Runtime
 
 log = logging.getLogger(__name__)
 
-FLOOD_RETRIES = 3
+FLOOD_RETRIES = 3  # 429s the pacing waits out for one message before it goes to the outbox
 MAX_FLOOD_WAIT = 10.0  # seconds a reply waits inline for flood control; longer waits go to the outbox
 NETWORK_RETRIES = (0.5, 1.0, 2.0)  # backoff for server errors and failed connections, then the outbox
 QUEUE_RETRY = 5.0  # first retry of a queued reply after server errors
@@ -95,9 +98,6 @@ class TelegramOutbox:
     async def send(self, chat_id: int, reply: Reply) -> bool:
         """True once the platform took the reply or it is safely queued; False when the platform did not
         confirm in time (it may have arrived)."""
-        if self.update_id is not None and self.rt.commit_update is not None:
-            update_id, self.update_id = self.update_id, None
-            await self.rt.commit_update(update_id)  # from here on, a restart must not answer it again
         await self.acknowledge()  # the citizen sees the tap taken before the answer arrives
         profile = self.rt.profile
         try:
@@ -105,19 +105,21 @@ class TelegramOutbox:
                 return True
             pieces = render_pieces(reply.text, profile.render)
             if chat_id in self.rt.waiting_chats:  # earlier replies are still queued: keep the order
+                await self.mark_done()
                 await queue(self.rt, chat_id, pieces, reply, 0.0)
                 return True
             confirmed = True
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
                 try:
-                    await send_piece(profile, self.bot, chat_id, piece, reply if last else None)
+                    await send_piece(profile, self.bot, chat_id, piece, reply if last else None, before=self.mark_done)
                 except TimedOut:
                     log.warning("the platform did not confirm a message to chat %s in time; it may have arrived",
                                 chat_id)
                     confirmed = False
                 except Later as later:
                     log.warning("chat %s: the platform refused a reply for now (%s); queued", chat_id, later)
+                    await self.mark_done()
                     await queue(self.rt, chat_id, pieces[i:], reply, later.delay)
                     return True
             return confirmed
@@ -125,6 +127,16 @@ class TelegramOutbox:
             raise RecipientGone(str(exc)) from exc
         except TelegramError as exc:
             raise DeliveryFailed(str(exc)) from exc
+
+    async def mark_done(self) -> None:
+        """Marks the update this turn answers done, once: when its first reply is about to go out (its turn
+        in the pacing has come) or is queued. From here on a restart must not answer it again."""
+        if self.update_id is None:
+            return
+        update_id, self.update_id = self.update_id, None
+        self.rt.metrics.first_reply(update_id)
+        if self.rt.commit_update is not None:
+            await self.rt.commit_update(update_id)
 
     async def _edit(self, reply: Reply) -> bool:
         """Replaces the tapped message with the reply; False when the platform refuses or answers oddly
@@ -142,8 +154,10 @@ class TelegramOutbox:
         if not can_edit:
             return False
         try:
-            result = await query.edit_message_text(
-                pieces[0], parse_mode=profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True
+            result = await self.bot.edit_message_text(
+                pieces[0], chat_id=query.message.chat_id, message_id=query.message.message_id,
+                parse_mode=profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True,
+                rate_limit_args=BeforeSend(self.mark_done),
             )
             return isinstance(result, Message) or result is True
         except BadRequest as exc:
@@ -155,24 +169,21 @@ class TelegramOutbox:
         return False
 
 
-async def send_piece(profile: Profile, bot, chat_id: int, text: str, keyboard_of: Reply | None) -> Message:
-    """Sends one rendered message (with the keyboard of `keyboard_of`); waits out short flood control and
-    retries server errors with backoff. Raises Later when the platform keeps refusing or asks for a long
-    wait, TimedOut when a try timed out (the message may have arrived: never sent twice)."""
+async def send_piece(profile: Profile, bot, chat_id: int, text: str, keyboard_of: Reply | None,
+                     before: Callable[[], Awaitable[None]] | None = None) -> Message:
+    """Sends one rendered message (with the keyboard of `keyboard_of`), paced, with short flood control
+    waited out by the pacing; retries server errors with backoff. `before` is awaited when the message's
+    turn in the pacing has come. Raises Later when the platform keeps refusing or asks for a long wait,
+    TimedOut when a try timed out (the message may have arrived: never sent twice)."""
     keyboard = markup(keyboard_of) if keyboard_of is not None else None
-    floods = 0
+    paced = BeforeSend(before) if before is not None else None
     failures = 0
     while True:
         try:
             return await bot.send_message(chat_id, text, parse_mode=profile.parse_mode, reply_markup=keyboard,
-                                          disable_web_page_preview=True)
-        except RetryAfter as exc:  # refused: a retry cannot duplicate the message
-            wait = _seconds(exc.retry_after)
-            floods += 1
-            if wait > MAX_FLOOD_WAIT or floods > FLOOD_RETRIES:
-                raise Later(wait, exc) from exc
-            log.warning("flood control: waiting %.1f s before resending", wait)
-            await asyncio.sleep(wait)
+                                          disable_web_page_preview=True, rate_limit_args=paced)
+        except RetryAfter as exc:  # a long wait, or still refused after the pacing's retries
+            raise Later(_seconds(exc.retry_after), exc) from exc
         except TimedOut:
             raise
         except NetworkError as exc:  # a 5xx or a connection that failed before the request was taken

@@ -36,6 +36,7 @@ from storage.api import (
 from storage.masking import mask_personal_data
 from storage.records import (
     AuditEntry,
+    BackupReport,
     ChatState,
     CreatedRequest,
     DayStats,
@@ -102,6 +103,24 @@ async def open_database(url: str | Path, *, clock: Clock | None = None, patience
     return await SqliteStore.open(path, clock=clock, busy_timeout_ms=int(patience * 1000))
 
 
+async def backup_database(url: str | Path, target: Path) -> BackupReport:
+    """An online, consistent copy of the database named by `url` in the file `target` (owner-only), made
+    while the bot may be writing; raises StorageUnavailable when the database cannot be read, and
+    FileNotFoundError when there is none."""
+    import asyncio
+    import sqlite3
+
+    path = _check_available(url)
+    if not path.exists():
+        raise FileNotFoundError(str(path))
+    from storage.sqlite.backup import backup_file
+
+    try:
+        return await asyncio.to_thread(backup_file, path, Path(target))
+    except sqlite3.Error as exc:
+        raise StorageUnavailable(f"database unavailable: {exc}") from exc
+
+
 def database_exists(url: str | Path) -> bool:
     """True if the database named by `url` is already there (tools that must not create an empty one)."""
     return _check_available(url).exists()
@@ -114,6 +133,7 @@ __all__ = [
     "AuditEntry",
     "AuditRepo",
     "BackendNotAvailable",
+    "BackupReport",
     "ChatState",
     "ChatsRepo",
     "Clock",
@@ -136,6 +156,7 @@ __all__ = [
     "StorageUnavailable",
     "Store",
     "UnansweredQuestion",
+    "backup_database",
     "database_exists",
     "is_well_formed",
     "mask_personal_data",

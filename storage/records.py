@@ -190,3 +190,21 @@ class AuditEntry:
     action: str
     target: str | None
     detail: str | None
+
+
+# -- operations -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BackupReport:
+    """What a backup copy holds (storage.backup_database)."""
+
+    path: str
+    integrity: str  # "ok", or what PRAGMA integrity_check found
+    schema_version: int
+    rows: dict[str, int]  # rows per table
+    size: int  # bytes
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == "ok"
