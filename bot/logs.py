@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+from typing import TextIO
 
 from storage.masking import mask_personal_data
 
@@ -55,10 +56,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
-    """Logs on stderr at `level`, as text or JSON; httpx's per-request lines (they carry the token in the
-    URL) only at DEBUG."""
-    handler = logging.StreamHandler()
+def configure_logging(level: str = "INFO", fmt: str = "text", stream: TextIO | None = None) -> None:
+    """Logs on stderr (or `stream`) at `level`, as text or JSON; httpx's per-request lines (they carry the
+    token in the URL) only at DEBUG."""
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter(TEXT_FORMAT))
     handler.addFilter(PersonalDataFilter())
     root = logging.getLogger()
