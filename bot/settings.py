@@ -43,7 +43,8 @@ def _admin_id(part: object) -> AdminId:
 class Settings(BaseSettings):
     """Everything an operator can set, with the defaults a fresh clone runs on."""
 
-    model_config = SettingsConfigDict(env_prefix="BOT_", env_file=".env", extra="ignore")
+    # Inputs stay out of error messages: BOT_PROXY_URL may hold a password, BOT_TOKEN is one.
+    model_config = SettingsConfigDict(env_prefix="BOT_", env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     token: str | None = None
     platform: Literal["telegram", "bale"] = "telegram"
