@@ -107,18 +107,12 @@ async def backup_database(url: str | Path, target: Path) -> BackupReport:
     """An online, consistent copy of the database named by `url` in the file `target` (owner-only), made
     while the bot may be writing; raises StorageUnavailable when the database cannot be read, and
     FileNotFoundError when there is none."""
-    import asyncio
-    import sqlite3
-
     path = _check_available(url)
     if not path.exists():
         raise FileNotFoundError(str(path))
-    from storage.sqlite.backup import backup_file
+    from storage.sqlite.backup import backup
 
-    try:
-        return await asyncio.to_thread(backup_file, path, Path(target))
-    except sqlite3.Error as exc:
-        raise StorageUnavailable(f"database unavailable: {exc}") from exc
+    return await backup(path, Path(target))
 
 
 def database_exists(url: str | Path) -> bool:

@@ -9,11 +9,13 @@ checked with `PRAGMA integrity_check`, and only then renamed onto FILE.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sqlite3
 from pathlib import Path
 
+from storage.api import StorageUnavailable
 from storage.records import BackupReport
 
 BUSY_TIMEOUT_MS = 10_000  # a write transaction of the bot is short; the backup waits for its snapshot
@@ -52,3 +54,11 @@ def backup_file(source: Path, target: Path) -> BackupReport:
             partial.unlink()
         raise
     return BackupReport(str(target), integrity, int(version), counts, target.stat().st_size)
+
+
+async def backup(source: Path, target: Path) -> BackupReport:
+    """`backup_file` on a worker thread; an unreadable source raises StorageUnavailable."""
+    try:
+        return await asyncio.to_thread(backup_file, source, target)
+    except sqlite3.Error as exc:
+        raise StorageUnavailable(f"database unavailable: {exc}") from exc
