@@ -132,13 +132,18 @@ def http_servers(app: Application, receiver: DurableInbox) -> list[HttpServer]:
     when both name the same address)."""
     rt = runtime_of(app)
     settings = rt.settings
-    by_address: dict[tuple[str, int], list] = {}
+    by_address: dict[tuple[str, int], tuple[list[str], list]] = {}
     if isinstance(receiver, WebhookReceiver):
-        by_address.setdefault(host_port(settings.webhook_listen), []).extend(receiver.routes)
+        names, routes = by_address.setdefault(host_port(settings.webhook_listen), ([], []))
+        names.append("webhook")
+        routes.extend(receiver.routes)
     if settings.metrics_listen:
         mode = "webhook" if isinstance(receiver, WebhookReceiver) else "polling"
-        by_address.setdefault(host_port(settings.metrics_listen), []).extend(monitor_routes(rt, mode))
-    return [HttpServer(host, port, routes, name=f"http-{host}:{port}") for (host, port), routes in by_address.items()]
+        names, routes = by_address.setdefault(host_port(settings.metrics_listen), ([], []))
+        names.append("/healthz and /metrics")
+        routes.extend(monitor_routes(rt, mode))
+    return [HttpServer(host, port, routes, name=" with ".join(names))
+            for (host, port), (names, routes) in by_address.items()]
 
 
 @contextlib.asynccontextmanager

@@ -64,7 +64,7 @@ class HttpServer:
                 self._task.result()  # raises what stopped it
                 raise OSError(f"the {self.name} server on {self.host}:{self.port} did not start")
             await asyncio.sleep(0.01)
-        log.info("%s listening on %s:%d", self.name, self.host, self.port)
+        log.info("%s: listening on %s:%d", self.name, self.host, self.port)
 
     async def stop(self) -> None:
         """Stops accepting connections; requests in flight finish (for up to SHUTDOWN_GRACE seconds)."""
