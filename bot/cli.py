@@ -113,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     _staff_args(q)
     q.add_argument("name")
 
+    p = sub.add_parser("backup", help="an online, consistent copy of the database, also while the bot runs")
+    p.add_argument("file", type=Path, metavar="FILE", help="the copy to write (replaced if it exists; 0600)")
+    p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
+
+    p = sub.add_parser("healthcheck", help="asks the running bot's /healthz (BOT_METRICS_LISTEN); exit status 0 if healthy")
+    p.add_argument("--url", default=None, help="the /healthz URL (default: from BOT_METRICS_LISTEN)")
+
     p = sub.add_parser("prune", help="the retention pass the running bot makes every hour, now")
     _staff_args(p)
     p.add_argument("--force", action="store_true",
@@ -129,7 +136,7 @@ def _staff_args(p: argparse.ArgumentParser) -> None:
 # SQLite create is for the owner only. import-card is left out on purpose: its drafts are public knowledge
 # files that the bot, maybe another user, must read.
 PRIVATE_COMMANDS = frozenset({"run", "chat", "logs", "requests", "stats", "export", "prune", "audit", "console",
-                              "console-user"})
+                              "console-user", "backup"})
 PRIVATE_UMASK = 0o077
 
 
@@ -150,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_console(args, settings)
     if args.command in ("search", "ask"):
         return cmd_search(args, settings.knowledge_dir)
+    if args.command == "backup":
+        return cmd_backup(args.file, settings.database)
+    if args.command == "healthcheck":
+        return cmd_healthcheck(args.url, settings.metrics_listen)
     if args.command == "chat":
         from handlers.sandbox import run_sandbox
 
@@ -160,9 +171,9 @@ def main(argv: list[str] | None = None) -> int:
             from handlers.sandbox import run_sandbox
 
             return run_sandbox(settings)
-        from handlers.app import run_polling
+        from handlers.app import run_server
 
-        return run_polling(settings)
+        return run_server(settings)
     raise AssertionError(args.command)
 
 
@@ -239,6 +250,54 @@ def cmd_console(args: argparse.Namespace, settings) -> int:
         return 2
     changes = {k: v for k, v in (("console_host", args.host), ("console_port", args.port)) if v is not None}
     return run_console(settings.model_copy(update=changes), knowledge)
+
+def cmd_backup(target: Path, database) -> int:
+    """`python -m bot backup FILE`: SQLite's backup API, while the bot runs; the copy checked and counted."""
+    import asyncio
+
+    from storage import StorageUnavailable, backup_database
+
+    try:
+        report = asyncio.run(backup_database(database, target))
+    except FileNotFoundError:
+        print(f"پایگاه داده {database} وجود ندارد (BOT_DATABASE یا --database).", file=sys.stderr)
+        return 2
+    except (ValueError, NotImplementedError, StorageUnavailable) as exc:
+        print(f"پشتیبان گرفته نشد: {exc}", file=sys.stderr)
+        return 2
+    rows = ", ".join(f"{table} {count}" for table, count in report.rows.items())
+    print(f"{'✔' if report.ok else '✘'} {report.path}: {report.size:,} bytes, schema {report.schema_version}, "
+          f"integrity {report.integrity}")
+    print(f"  rows: {rows}")
+    return 0 if report.ok else 1
+
+
+def cmd_healthcheck(url: str | None, listen: str | None) -> int:
+    """`python -m bot healthcheck`: GET /healthz of the running bot; exit status 0 when it answers 200 (what
+    the Docker HEALTHCHECK runs: the slim image has no curl)."""
+    import urllib.error
+    import urllib.request
+
+    from bot.settings import host_port
+
+    if url is None:
+        if not listen:
+            print("BOT_METRICS_LISTEN تنظیم نشده است: /healthz در دسترس نیست.", file=sys.stderr)
+            return 2
+        host, port = host_port(listen)
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+        url = f"http://{f'[{host}]' if ':' in host else host}:{port}/healthz"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through HTTP_PROXY
+    try:
+        with opener.open(url, timeout=10) as answer:
+            print(answer.read().decode("utf-8", "replace"))
+            return 0
+    except urllib.error.HTTPError as exc:
+        print(exc.read().decode("utf-8", "replace"))
+        return 1
+    except OSError as exc:
+        print(f"/healthz پاسخ نداد: {exc}", file=sys.stderr)
+        return 1
 
 
 def cmd_validate(directory: Path) -> int:

@@ -21,6 +21,10 @@ API_ROOTS = {
 # An admin: (platform, user id); platform None = the platform the bot is configured for (BOT_PLATFORM).
 AdminId = tuple[str | None, int]
 MSG_ADMIN_PLATFORM = "BOT_ADMIN_IDS: سکوی «{platform}» شناخته نیست؛ یکی از: {allowed} (مثلاً telegram:123)"
+MSG_WEBHOOK_URL = "BOT_WEBHOOK_URL: «{url}» نشانی وب نیست (باید با https:// شروع شود)"
+MSG_PROXY_URL = "BOT_PROXY_URL: نشانی پراکسی باید با http:// یا https:// یا socks5:// شروع شود"
+MSG_LISTEN = "نشانی شنود «{text}» درست نیست (مثلاً 127.0.0.1:8443)"
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 MSG_ADMIN_ID = "BOT_ADMIN_IDS: «{text}» شناسه عددی کاربر نیست (مثلاً 123 یا telegram:123 یا bale:456)"
 
 
@@ -42,7 +46,8 @@ def _admin_id(part: object) -> AdminId:
 class Settings(BaseSettings):
     """Everything an operator can set, with the defaults a fresh clone runs on."""
 
-    model_config = SettingsConfigDict(env_prefix="BOT_", env_file=".env", extra="ignore")
+    # Inputs stay out of error messages: BOT_PROXY_URL may hold a password, BOT_TOKEN is one.
+    model_config = SettingsConfigDict(env_prefix="BOT_", env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     token: str | None = None
     platform: Literal["telegram", "bale"] = "telegram"
@@ -74,6 +79,21 @@ class Settings(BaseSettings):
     support_chat_id: int | None = None
     staff_ids: Annotated[frozenset[AdminId], NoDecode] = frozenset()
     support_hours: str = DEFAULT_SUPPORT_HOURS
+    # Running it for real (README "Running in production").
+    # A public https:// URL switches `run` from long polling to a webhook served on webhook_listen.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1:8443"
+    # Telegram's secret_token (and, on Bale, the secret last segment of the webhook's path); by default
+    # derived from the token, so it is stable across restarts and never has to be written down.
+    webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    # Every Bot API call through this proxy: http://, https:// or socks5:// (Telegram is filtered in Iran).
+    proxy_url: str | None = None
+    # host:port of /healthz and /metrics; unset: not served.
+    metrics_listen: str | None = None
+    # Messages a second to the platform for the whole bot (Telegram allows about 30); 0: not paced (a
+    # local test server that limits nothing).
+    send_rate: float = Field(default=30.0, ge=0)
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("admin_ids", "staff_ids", mode="before")
     @classmethod
@@ -127,10 +147,32 @@ class Settings(BaseSettings):
             return value.strip() if "://" in value else Path(value)
         return value
 
-    @field_validator("token", "api_base_url", mode="before")
+    @field_validator("token", "api_base_url", "webhook_url", "webhook_secret", "proxy_url", "metrics_listen",
+                     mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(MSG_WEBHOOK_URL.format(url=value))
+        return value
+
+    @field_validator("proxy_url")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value is not None and value.split("://", 1)[0].lower() not in PROXY_SCHEMES:
+            raise ValueError(MSG_PROXY_URL)
+        return value
+
+    @field_validator("webhook_listen", "metrics_listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is not None:
+            host_port(value)
+        return value
 
     @property
     def base_url(self) -> str:
@@ -148,6 +190,15 @@ class Settings(BaseSettings):
         if self.api_base_url:
             return self.base_url[: -len("/bot")] + "/file/bot"
         return API_ROOTS[self.platform][1]
+
+
+def host_port(text: str) -> tuple[str, int]:
+    """`127.0.0.1:8443` → ("127.0.0.1", 8443); `[::1]:9090` → ("::1", 9090); `:9090` → ("0.0.0.0", 9090)."""
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(MSG_LISTEN.format(text=text))
+    host = host.strip("[]") or "0.0.0.0"
+    return host, int(port)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -60,4 +60,5 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except (RecipientGone, DeliveryFailed) as exc:
         # The error handler logs and reports the platform's own error.
         raise (exc.__cause__ or exc) from None
+    rt.metrics.turn(result)
     await outbox.acknowledge(result.alert, toast=result.toast)

@@ -17,6 +17,7 @@ from bot.knowledge import Knowledge
 from bot.reply import render_bale, render_html
 from bot.search import SearchEngine
 from bot.settings import Settings
+from handlers.metrics import Metrics
 from storage import Store
 
 
@@ -50,6 +51,8 @@ class Runtime:
     waiting_chats: set[int] = field(default_factory=set)
     # Marks an update done before its first reply (the durable inbox's commit), when polling through it.
     commit_update: Callable[[int], Awaitable[None]] | None = None
+    # What the bot counts for /metrics and /healthz (handlers/metrics.py).
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def db(self) -> Store:

@@ -1,5 +1,7 @@
-"""Long polling with at-least-once delivery: every update is stored in the inbox (storage `inbox`) before the
-platform is told it arrived, handled from there, and marked done once handled.
+"""Receiving updates with at-least-once delivery: every update is stored in the inbox (storage `inbox`) before
+the platform is told it arrived, handled from there, and marked done once handled. `DurableInbox` is that
+contract; `DurablePoller` receives by long polling, handlers/webhook.py's `WebhookReceiver` by webhook
+(acknowledged with its HTTP 200, after the update is stored).
 
 The Bot API forgets an update when the next getUpdates asks for the ones after it. PTB's own Updater asks
 as soon as it has queued a batch in memory, so a process killed with updates in hand loses them. Here the
@@ -7,7 +9,8 @@ batch is written first (one transaction per batch), and the offset moves only af
 the inbox holds undone is handled before anything new. An update the platform sends again (after a crash
 before the acknowledgement) is stored once and handled once: its id is already in the inbox.
 
-An update is marked done just before its first reply goes out (or, when it gets no reply, once handled):
+An update is marked done just before its first reply goes out — once the outgoing pacing
+(handlers/pacing.py) lets it go — or, when it gets no reply, once handled:
 a crash before that point handles it again after the restart, and the citizen, who saw nothing, gets the
 answer once; a crash after it cannot repeat an answer. Only a crash in the instant between the mark and
 the platform's acceptance of the reply can lose that one reply. Marks are written in groups, as soon as
@@ -33,45 +36,52 @@ MAX_BACKOFF = 30.0
 STORE_RETRY = 1.0  # seconds before writing done marks again when the inbox could not be written
 
 
-class DurablePoller:
-    """Fetches updates into the inbox and the application's queue; marks them done when handled."""
+class DurableInbox:
+    """What every way of receiving updates shares: the inbox handled first on start, each new update stored
+    before it is acknowledged and then queued, and the done marks. The poller (below) and the webhook
+    receiver (handlers/webhook.py) differ only in how updates arrive and how they are acknowledged."""
 
-    def __init__(self, app: Application, *, poll_interval: float, poll_timeout: int) -> None:
+    def __init__(self, app: Application) -> None:
         self.app = app
         self.rt = app.bot_data["rt"]
-        self.poll_interval, self.poll_timeout = poll_interval, poll_timeout
-        self.offset: int | None = None
-        self._task: asyncio.Task | None = None
         self._done: list[tuple[int, asyncio.Future[None]]] = []
         self._marked: set[int] = set()  # ids marked (or being marked) by this process
         self._marking: asyncio.Task | None = None
-        self.failed: BaseException | None = None  # a fatal error (invalid token) that stopped polling
+        self.failed: BaseException | None = None  # a fatal error (invalid token) that stopped receiving
 
     @property
     def platform(self) -> str:
         return self.rt.profile.name
 
     async def start(self) -> None:
-        """Queues what the inbox holds undone (oldest first), then starts fetching."""
-        inbox = self.rt.db.inbox
-        for row in await inbox.pending(self.platform):
-            await self.app.update_queue.put(Update.de_json(json.loads(row.payload), self.app.bot))
-        last = await inbox.last_update_id(self.platform)
-        self.offset = last + 1 if last is not None else None
-        with contextlib.suppress(Exception):  # a webhook left set would make getUpdates fail
-            await self.app.bot.delete_webhook(drop_pending_updates=False)
-        self._task = asyncio.get_running_loop().create_task(self._poll(), name="durable-polling")
+        """Queues what the inbox holds undone (oldest first); a subclass then starts receiving."""
+        for row in await self.rt.db.inbox.pending(self.platform):
+            await self._queue(Update.de_json(json.loads(row.payload), self.app.bot))
+
+    async def announce(self) -> None:
+        """Tells the platform where updates go, once the bot can take them (the webhook: setWebhook)."""
 
     async def stop(self) -> None:
-        """Stops fetching, and tells the platform which updates are safely stored."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
-        if self.offset is not None:
-            with contextlib.suppress(Exception):
-                await self.app.bot.get_updates(offset=self.offset, timeout=0, limit=1, allowed_updates=None)
+        """Stops receiving (the done marks are written by `flush`)."""
+
+    async def store(self, updates: list[Update]) -> None:
+        """Stores updates in the inbox (one transaction) and queues those not received before. Only once
+        this returns may the platform be told they arrived."""
+        payloads = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
+        try:
+            new = set(await self.rt.db.inbox.add(self.platform, payloads))
+        except StorageUnavailable as exc:
+            # The database is locked or read-only: the citizen is still answered (at least that the
+            # bot is busy), from memory; only while the database is down is a crash able to lose these.
+            log.warning("could not store %d updates (%s); handling them from memory", len(updates), exc)
+            new = {u.update_id for u in updates}
+        for update in updates:
+            if update.update_id in new:
+                await self._queue(update)
+
+    async def _queue(self, update: Update) -> None:
+        self.rt.metrics.received(update)
+        await self.app.update_queue.put(update)
 
     def commit(self, update_id: int) -> asyncio.Future[None]:
         """Marks an update done; the future resolves once the mark is written (or could not be: the reply
@@ -88,6 +98,7 @@ class DurablePoller:
 
     def done(self, update: object) -> None:
         """Called when the bot is finished with an update (handled, failed, or dropped by flood control)."""
+        self.rt.metrics.done(update)
         if isinstance(update, Update):
             self.commit(update.update_id)
             self._marked.discard(update.update_id)  # finished: no later commit will ask again
@@ -117,6 +128,37 @@ class DurablePoller:
                     if not future.done():
                         future.set_result(None)
 
+
+class DurablePoller(DurableInbox):
+    """Fetches updates into the inbox and the application's queue (getUpdates): the offset moves only once
+    a batch is stored."""
+
+    def __init__(self, app: Application, *, poll_interval: float, poll_timeout: int) -> None:
+        super().__init__(app)
+        self.poll_interval, self.poll_timeout = poll_interval, poll_timeout
+        self.offset: int | None = None
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        """Queues what the inbox holds undone (oldest first), then starts fetching."""
+        await super().start()
+        last = await self.rt.db.inbox.last_update_id(self.platform)
+        self.offset = last + 1 if last is not None else None
+        with contextlib.suppress(Exception):  # a webhook left set would make getUpdates fail
+            await self.app.bot.delete_webhook(drop_pending_updates=False)
+        self._task = asyncio.get_running_loop().create_task(self._poll(), name="durable-polling")
+
+    async def stop(self) -> None:
+        """Stops fetching, and tells the platform which updates are safely stored."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+        if self.offset is not None:
+            with contextlib.suppress(Exception):
+                await self.app.bot.get_updates(offset=self.offset, timeout=0, limit=1, allowed_updates=None)
+
     async def _poll(self) -> None:
         backoff = 1.0
         while True:
@@ -143,18 +185,8 @@ class DurablePoller:
                 if self.poll_interval:
                     await asyncio.sleep(self.poll_interval)
                 continue
-            payloads = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
-            try:
-                new = set(await self.rt.db.inbox.add(self.platform, payloads))
-            except StorageUnavailable as exc:
-                # The database is locked or read-only: the citizen is still answered (at least that the
-                # bot is busy), from memory; only while the database is down is a crash able to lose these.
-                log.warning("could not store %d updates (%s); handling them from memory", len(updates), exc)
-                new = {u.update_id for u in updates}
+            await self.store(updates)
             self.offset = updates[-1].update_id + 1
-            for update in updates:
-                if update.update_id in new:
-                    await self.app.update_queue.put(update)
             if self.poll_interval:
                 await asyncio.sleep(self.poll_interval)
 

@@ -26,7 +26,10 @@ class Sandbox:
     """A running bot plus one simulated citizen, driven line by line (also by tests)."""
 
     def __init__(self, settings: Settings):
-        self.settings = settings
+        # The peer is in this process: no webhook, no proxy, no pacing, no HTTP servers.
+        self.settings = settings.model_copy(
+            update={"webhook_url": None, "proxy_url": None, "metrics_listen": None, "send_rate": 0.0}
+        )
         self.peer = BotApiPeer(platform=settings.platform)
         self.buttons: list[tuple[int, dict]] = []  # (message_id, button) in the order shown
         self.app = None

@@ -2,8 +2,9 @@
 keyboard; a reply that replaces a tapped message is an edit where the platform allows one.
 
 No reply is dropped silently. Server errors and network failures are retried with backoff; flood control
-(429) is waited out when short. When the platform keeps refusing, or asks for a long wait, the rest of the
-reply goes to the durable outbox table (storage `outbox`) and the delivery loop (handlers/notices.py)
+(429) is the pacing's (handlers/pacing.py: python-telegram-bot's AIORateLimiter paces every send and waits
+out short 429s). When the platform keeps refusing, or asks for a wait longer than MAX_FLOOD_WAIT, the rest
+of the reply goes to the durable outbox table (storage `outbox`) and the delivery loop (handlers/notices.py)
 sends it when allowed — and every later reply to that chat queues behind it, so the order holds.
 
 Platform errors become the dialogue's neutral ones (RecipientGone, DeliveryFailed) with the original as
@@ -33,6 +34,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.dialogue import DeliveryFailed, Post, RecipientGone
 from bot.reply import Reply, from_json, render_pieces, to_json
 from handlers.context import Profile
+from handlers.pacing import BeforeSend
 
 if TYPE_CHECKING:
     from handlers.context import Runtime
@@ -96,11 +98,19 @@ class TelegramOutbox:
             log.info("callback query could not be answered: %s", exc)
 
     async def _begin(self) -> None:
-        """Before the first message of a turn: the update is marked done, the tap's spinner stopped."""
-        if self.update_id is not None and self.rt.commit_update is not None:
-            update_id, self.update_id = self.update_id, None
-            await self.rt.commit_update(update_id)  # from here on, a restart must not answer it again
-        await self.acknowledge()  # the citizen sees the tap taken before the answer arrives
+        """Before the first message of a turn: the tap's spinner stopped (the citizen sees the tap taken
+        before the answer arrives)."""
+        await self.acknowledge()
+
+    async def mark_done(self) -> None:
+        """Marks the update this turn answers done, once: when its first reply is about to go out (its turn
+        in the pacing has come) or is queued. From here on a restart must not answer it again."""
+        if self.update_id is None:
+            return
+        update_id, self.update_id = self.update_id, None
+        self.rt.metrics.first_reply(update_id)
+        if self.rt.commit_update is not None:
+            await self.rt.commit_update(update_id)
 
     async def post(self, chat_id: int, post: Post) -> int | None:
         """Sends a relayed message or a post of the support desk at once, as text or as the photo or document
@@ -115,11 +125,11 @@ class TelegramOutbox:
                 for i, piece in enumerate(pieces):
                     last = i == len(pieces) - 1
                     sent = await send_piece(profile, self.bot, chat_id, piece, post.reply if last else None,
-                                            reply_to=post.reply_to)
+                                            reply_to=post.reply_to, before=self.mark_done)
                 return sent.message_id if sent is not None else None
             caption = render_pieces(post.reply.text, profile.render, MAX_CAPTION)[0] if post.reply.text else None
             sent = await send_file(profile, self.bot, chat_id, post.kind, post.file_id or "", caption, post.reply,
-                                   reply_to=post.reply_to)
+                                   reply_to=post.reply_to, before=self.mark_done)
             return sent.message_id
         except TimedOut:
             log.warning("the platform did not confirm a relayed message to chat %s in time; it may have arrived",
@@ -142,19 +152,21 @@ class TelegramOutbox:
                 return True
             pieces = render_pieces(reply.text, profile.render)
             if chat_id in self.rt.waiting_chats:  # earlier replies are still queued: keep the order
+                await self.mark_done()
                 await queue(self.rt, chat_id, pieces, reply, 0.0)
                 return True
             confirmed = True
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
                 try:
-                    await send_piece(profile, self.bot, chat_id, piece, reply if last else None)
+                    await send_piece(profile, self.bot, chat_id, piece, reply if last else None, before=self.mark_done)
                 except TimedOut:
                     log.warning("the platform did not confirm a message to chat %s in time; it may have arrived",
                                 chat_id)
                     confirmed = False
                 except Later as later:
                     log.warning("chat %s: the platform refused a reply for now (%s); queued", chat_id, later)
+                    await self.mark_done()
                     await queue(self.rt, chat_id, pieces[i:], reply, later.delay)
                     return True
             return confirmed
@@ -179,8 +191,10 @@ class TelegramOutbox:
         if not can_edit:
             return False
         try:
-            result = await query.edit_message_text(
-                pieces[0], parse_mode=profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True
+            result = await self.bot.edit_message_text(
+                pieces[0], chat_id=query.message.chat_id, message_id=query.message.message_id,
+                parse_mode=profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True,
+                rate_limit_args=BeforeSend(self.mark_done),
             )
             return isinstance(result, Message) or result is True
         except BadRequest as exc:
@@ -203,46 +217,44 @@ def reply_to_kwargs(profile: Profile, reply_to: int | None) -> dict[str, Any]:
 
 
 async def send_piece(profile: Profile, bot, chat_id: int, text: str, keyboard_of: Reply | None, *,
-                     reply_to: int | None = None) -> Message:
-    """Sends one rendered message (with the keyboard of `keyboard_of`, in reply to `reply_to`); waits out
-    short flood control and retries server errors with backoff. Raises Later when the platform keeps
-    refusing or asks for a long wait, TimedOut when a try timed out (the message may have arrived: never
-    sent twice)."""
+                     reply_to: int | None = None, before: Callable[[], Awaitable[None]] | None = None) -> Message:
+    """Sends one rendered message (with the keyboard of `keyboard_of`, in reply to `reply_to`), paced, with
+    short flood control waited out by the pacing; retries server errors with backoff. `before` is awaited
+    when the message's turn in the pacing has come. Raises Later when the platform keeps refusing or asks
+    for a long wait, TimedOut when a try timed out (the message may have arrived: never sent twice)."""
     keyboard = markup(keyboard_of) if keyboard_of is not None else None
+    paced = BeforeSend(before) if before is not None else None
     return await _retrying(lambda **extra: bot.send_message(
-        chat_id, text, parse_mode=profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True, **extra,
+        chat_id, text, parse_mode=profile.parse_mode, reply_markup=keyboard, disable_web_page_preview=True,
+        rate_limit_args=paced, **extra,
     ), profile, reply_to)
 
 
 async def send_file(profile: Profile, bot, chat_id: int, kind: str, file_id: str, caption: str | None,
-                    keyboard_of: Reply | None, *, reply_to: int | None = None) -> Message:
+                    keyboard_of: Reply | None, *, reply_to: int | None = None,
+                    before: Callable[[], Awaitable[None]] | None = None) -> Message:
     """Sends a photo or a document the platform already has, by its file id (no download, no upload), with
     a rendered caption; retried like send_piece."""
     keyboard = markup(keyboard_of) if keyboard_of is not None else None
     send_one = bot.send_photo if kind == "photo" else bot.send_document
     field = "photo" if kind == "photo" else "document"
+    paced = BeforeSend(before) if before is not None else None
     return await _retrying(lambda **extra: send_one(
         chat_id, **{field: file_id}, caption=caption, parse_mode=profile.parse_mode if caption else None,
-        reply_markup=keyboard, **extra,
+        reply_markup=keyboard, rate_limit_args=paced, **extra,
     ), profile, reply_to)
 
 
 async def _retrying(call: Callable[..., Awaitable[Message]], profile: Profile, reply_to: int | None) -> Message:
-    """`call` with flood control waited out and server errors retried (see send_piece); a message to reply
-    to that is gone (Bale refuses the reply) is sent without the reply."""
+    """`call` with server errors retried (see send_piece); a message to reply to that is gone (Bale refuses
+    the reply) is sent without the reply. Short flood control is the pacing's to wait out."""
     extra = reply_to_kwargs(profile, reply_to)
-    floods = 0
     failures = 0
     while True:
         try:
             return await call(**extra)
-        except RetryAfter as exc:  # refused: a retry cannot duplicate the message
-            wait = _seconds(exc.retry_after)
-            floods += 1
-            if wait > MAX_FLOOD_WAIT or floods > FLOOD_RETRIES:
-                raise Later(wait, exc) from exc
-            log.warning("flood control: waiting %.1f s before resending", wait)
-            await asyncio.sleep(wait)
+        except RetryAfter as exc:  # a long wait, or still refused after the pacing's retries
+            raise Later(_seconds(exc.retry_after), exc) from exc
         except TimedOut:
             raise
         except NetworkError as exc:  # a 5xx or a connection that failed before the request was taken

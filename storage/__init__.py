@@ -41,6 +41,7 @@ from storage.masking import mask_personal_data
 from storage.records import (
     CONSOLE_ROLES,
     AuditEntry,
+    BackupReport,
     ChatState,
     ConsoleSession,
     ConsoleUser,
@@ -115,6 +116,18 @@ async def open_database(url: str | Path, *, clock: Clock | None = None, patience
     return await SqliteStore.open(path, clock=clock, busy_timeout_ms=int(patience * 1000))
 
 
+async def backup_database(url: str | Path, target: Path) -> BackupReport:
+    """An online, consistent copy of the database named by `url` in the file `target` (owner-only), made
+    while the bot may be writing; raises StorageUnavailable when the database cannot be read, and
+    FileNotFoundError when there is none."""
+    path = _check_available(url)
+    if not path.exists():
+        raise FileNotFoundError(str(path))
+    from storage.sqlite.backup import backup
+
+    return await backup(path, Path(target))
+
+
 def database_exists(url: str | Path) -> bool:
     """True if the database named by `url` is already there (tools that must not create an empty one)."""
     return _check_available(url).exists()
@@ -128,6 +141,7 @@ __all__ = [
     "AuditEntry",
     "AuditRepo",
     "BackendNotAvailable",
+    "BackupReport",
     "ChatState",
     "ChatsRepo",
     "Clock",
@@ -162,6 +176,7 @@ __all__ = [
     "TicketMessage",
     "TicketsRepo",
     "UnansweredQuestion",
+    "backup_database",
     "database_exists",
     "is_well_formed",
     "mask_personal_data",

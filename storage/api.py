@@ -691,6 +691,10 @@ class Store(Protocol):
     @property
     def feedback(self) -> FeedbackRepo: ...
 
+    async def check_writable(self) -> None:
+        """Raises StorageUnavailable unless a write can be made now (the health check)."""
+        ...
+
     async def forget_deleted(self) -> None:
         """Makes what was deleted or anonymised unrecoverable from the database's files too, as far as the
         backend can (after a retention pass)."""

@@ -346,3 +346,21 @@ class FeedbackCount:
     key: str
     up: int
     down: int
+
+
+# -- operations -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BackupReport:
+    """What a backup copy holds (storage.backup_database)."""
+
+    path: str
+    integrity: str  # "ok", or what PRAGMA integrity_check found
+    schema_version: int
+    rows: dict[str, int]  # rows per table
+    size: int  # bytes
+
+    @property
+    def ok(self) -> bool:
+        return self.integrity == "ok"

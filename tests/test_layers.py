@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "console", "handlers", "storage")
 COMPOSITION_ROOT = {"bot.cli", "bot.__main__"}
-DRIVERS = {"telegram", "aiohttp", "aiosqlite", "asyncpg", "httpx", "starlette", "fastapi"}
+DRIVERS = {"telegram", "aiohttp", "aiosqlite", "asyncpg", "httpx", "starlette", "fastapi", "uvicorn", "prometheus_client"}
 
 
 def module_name(path: Path, root: Path) -> str:

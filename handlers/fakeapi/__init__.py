@@ -8,6 +8,7 @@
 - ``wire``: limits, record shapes, the error envelope, parameter decoding; ``telegram_html``: Telegram's
   HTML parser, so badly escaped text fails as it would in production;
 - ``transport``: ``PeerRequest``, python-telegram-bot's requests answered in-process;
+- ``webhook``: ``WebhookPusher``, the platform's side of a webhook: pending updates POSTed to the bot;
 - ``server``: the same peer over loopback HTTP (``python -m handlers.fakeapi.server``), for a bot in
   another process. Only this module needs aiohttp (a development dependency), so it is imported on first
   use of its names.
@@ -20,6 +21,7 @@ from typing import Any
 from handlers.fakeapi.peer import BotApiPeer
 from handlers.fakeapi.telegram_html import HtmlError, html_to_plain
 from handlers.fakeapi.transport import PeerRequest
+from handlers.fakeapi.webhook import WebhookPusher
 from handlers.fakeapi.wire import (
     DEFAULT_FIRST_NAME,
     MAX_CALLBACK_DATA_BYTES,
@@ -46,6 +48,7 @@ __all__ = [
     "PeerRequest",
     "Platform",
     "UploadedFile",
+    "WebhookPusher",
     "button_rows",
     "html_to_plain",
     "make_app",

@@ -106,6 +106,8 @@ class BotApiMethods(PeerState):
             envelope = _ApiError(*refusal).envelope
         elif fault := self._take_fault(key):
             envelope = fault
+        elif refusal := self._over_rate(key):
+            envelope = refusal
         elif (handler := self._handlers.get(key)) is None:
             envelope = {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
         else:

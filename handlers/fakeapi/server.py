@@ -14,7 +14,8 @@ and returns JSON:
   ``message_id``, ``text``), ``channel_post`` (``chat_id``, ``text``): the keyword arguments of the
   ``BotApiPeer.user_*`` helper of that name; answers the Update.
 - ``POST /_peer/fail_next`` ``{"method", "error_code", "description"?, "retry_after"?, "times"?}``,
-  ``POST /_peer/delay`` ``{"method", "seconds"}``, ``POST /_peer/block`` ``{"user_id"}``,
+  ``POST /_peer/delay`` ``{"method", "seconds"}``, ``POST /_peer/limit_rate`` ``{"per_second"}``,
+  ``POST /_peer/block`` ``{"user_id"}``,
   ``POST /_peer/add_user`` ``{"user_id", "first_name"?}``.
 - ``GET /_peer/sent?chat_id=N``, ``GET /_peer/outbox?chat_id=N``, ``GET /_peer/calls?method=M``,
   ``GET /_peer/state`` (platform, bot, pending update count), and
@@ -55,6 +56,7 @@ _USER_ACTIONS = {
     "channel_post": "channel_post",
     "fail_next": "fail_next",
     "delay": "delay",
+    "limit_rate": "limit_rate",
     "block": "block",
     "add_user": "add_user",
     "add_group": "add_group",

@@ -4,6 +4,7 @@ updates, faults to inject; and how a test reads it back (``sent``, ``outbox``, `
 from __future__ import annotations
 
 import asyncio
+import collections
 import copy
 import itertools
 import time
@@ -22,6 +23,9 @@ from handlers.fakeapi.wire import (
     _is_inline,
     button_rows,
 )
+
+# What counts against ``limit_rate``: the calls that put a message in a chat or change one.
+_RATED_METHODS = frozenset({"sendmessage", "senddocument", "editmessagetext", "editmessagereplymarkup"})
 
 
 class PeerState:
@@ -95,6 +99,10 @@ class PeerState:
         self._waiters: set[asyncio.Future[None]] = set()
         self._poll_generation = 0
         self._interrupts = 0
+        self._rate_limit: int | None = None
+        self._recent_sends: collections.deque[float] = collections.deque()
+        self.rate_refusals = 0
+        """Calls refused with 429 because the bot sent faster than ``limit_rate`` allows."""
 
     # ----------------------------------------------------------------------------------------------
     # Fault injection and inspection
@@ -118,6 +126,24 @@ class PeerState:
             error_code, description or _default_description(error_code, retry_after), retry_after
         ).envelope
         self._faults.setdefault(method.lower(), []).append([envelope, times])
+
+    def limit_rate(self, per_second: int | None) -> None:
+        """Refuses every message sent or edited beyond ``per_second`` within any one second with 429
+        (``retry_after`` 1), as Telegram does with a bot that sends too fast; ``None`` lifts the limit."""
+        self._rate_limit = per_second
+        self._recent_sends.clear()
+
+    def _over_rate(self, key: str) -> dict[str, Any] | None:
+        if self._rate_limit is None or key not in _RATED_METHODS:
+            return None
+        now = time.monotonic()
+        while self._recent_sends and self._recent_sends[0] <= now - 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self._rate_limit:
+            self.rate_refusals += 1
+            return _ApiError(429, _default_description(429, 1), 1).envelope
+        self._recent_sends.append(now)
+        return None
 
     def delay(self, method: str, seconds: float) -> None:
         """Makes every later ``method`` call answer ``seconds`` late (0 removes the delay)."""

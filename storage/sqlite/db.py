@@ -304,6 +304,14 @@ class SqliteStore:
                 await conn.executescript(migration.sql)
                 await conn.execute(f"PRAGMA user_version = {migration.version}")
 
+    async def check_writable(self) -> None:
+        """Raises StorageUnavailable unless a write can be made now: a transaction that writes the schema
+        version back unchanged, the smallest write that reaches the file (a read-only file, a full or
+        failing disk, a lock held too long all fail it)."""
+        async with self.write() as conn:
+            rows = await conn.execute_fetchall("PRAGMA user_version")
+            await conn.execute(f"PRAGMA user_version = {int(rows[0][0])}")
+
     async def forget_deleted(self) -> None:
         """After a retention pass: copies the zeroed pages (secure_delete) into the database file and
         empties the -wal file, which still holds the pages as they were before the deletion. Best effort: a

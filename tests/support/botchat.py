@@ -33,6 +33,9 @@ KNOWLEDGE_DIR = ROOT / "knowledge"
 USER = 4242
 OBSERVER_GROUP = 1000  # after every real handler, so "handled" means answered (or failed and apologised)
 FLOOD_BURST_FOR_TESTS = 100_000  # a test types far faster than a person: out of the flood limit's way
+# ...and answers far faster than a platform takes messages: sending is not paced unless a test asks
+# (BOT_SEND_RATE's production default is tested in test_ops.py).
+SEND_RATE_FOR_TESTS = 0.0
 
 Message = dict[str, Any]
 
@@ -292,7 +295,8 @@ async def running_app(
     db = db or await open_database(db_path, clock=clock)
     try:
         config = Settings(
-            **{"platform": peer.platform, "token": None, "database": db_path, "knowledge_dir": knowledge_dir, **settings}
+            **{"platform": peer.platform, "token": None, "database": db_path, "knowledge_dir": knowledge_dir,
+               "send_rate": SEND_RATE_FOR_TESTS, **settings}
         )
         app = build_application(
             config,

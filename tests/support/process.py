@@ -11,8 +11,9 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +67,12 @@ async def bot_process(
     token: str = TOKEN,
     log_level: str = "INFO",
     command: Sequence[str] = BOT_RUN,
+    env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[BotProcess]:
     """Runs `command` (the bot by default) against the Bot API at `base_url`, with the shipped knowledge and
-    the database file `database`; kills it if the block ends with it still running."""
-    env: dict[str, Any] = {
+    the database file `database`; kills it if the block ends with it still running. `env` adds settings
+    (BOT_WEBHOOK_URL, BOT_PROXY_URL, ...)."""
+    environ: dict[str, Any] = {
         **os.environ,
         "BOT_TOKEN": token,
         "BOT_API_BASE_URL": base_url,
@@ -77,11 +80,12 @@ async def bot_process(
         "BOT_LOG_LEVEL": log_level,
     }
     if database is not None:
-        env["BOT_DATABASE"] = str(database)
-    env.pop("BOT_KNOWLEDGE_DIR", None)  # the shipped knowledge
+        environ["BOT_DATABASE"] = str(database)
+    environ.pop("BOT_KNOWLEDGE_DIR", None)  # the shipped knowledge
+    environ.update(env or {})
     with log.open("a", encoding="utf-8") as out:
         process = await asyncio.create_subprocess_exec(
-            *command, cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out
+            *command, cwd=ROOT, env=environ, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out
         )
     bot = BotProcess(process, log)
     try:
@@ -90,6 +94,13 @@ async def bot_process(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a server whose address must be known before it starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 async def reply(peer: BotApiPeer, bot: BotProcess, user: int, timeout: float) -> dict[str, Any]:  # noqa: ASYNC109
