@@ -57,8 +57,18 @@ def _is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.PostgresError):
         state = getattr(exc, "sqlstate", None) or ""
         return state[:2] in _UNAVAILABLE_CLASSES or state in _UNAVAILABLE_CODES
-    # The socket went away, the pool had no connection within the patience, the pool is closing.
-    return isinstance(exc, OSError | TimeoutError | asyncpg.InterfaceError)
+    # The socket went away, the pool had no connection within the patience, the pool is closing, or the
+    # protocol lost its state when the server dropped the connection (the connection is then replaced).
+    return isinstance(exc, OSError | TimeoutError | asyncpg.InterfaceError | asyncpg.InternalClientError)
+
+
+def _connection_is_broken(exc: BaseException) -> bool:
+    """True when the connection an error came from is not worth keeping (terminated by the server, socket
+    gone, protocol state lost, or a query cancelled half way)."""
+    cause = exc.__cause__ if isinstance(exc, StorageUnavailable) and exc.__cause__ is not None else exc
+    if isinstance(cause, asyncpg.PostgresError):
+        return (getattr(cause, "sqlstate", None) or "")[:2] in ("08", "57")
+    return isinstance(cause, OSError | asyncpg.InterfaceError | asyncpg.InternalClientError | asyncio.CancelledError)
 
 
 def translate(exc: BaseException) -> BaseException | None:
@@ -89,6 +99,12 @@ def load_migrations() -> list[Migration]:
         names = ", ".join(mig.name for mig in found)
         raise RuntimeError(f"migrations must be numbered 0001, 0002, ... without gaps; found: {names}")
     return found
+
+
+async def _schema_version(conn: asyncpg.Connection) -> int:
+    if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
+        return 0
+    return int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
 
 
 def _utc_now() -> _dt.datetime:
@@ -169,6 +185,9 @@ class PostgresStore:
     async def _migrate(self, migrations: list[Migration]) -> None:
         latest = migrations[-1].version if migrations else 0
         async with self._pool.acquire() as conn:
+            # Up to date: nothing to lock nor write (a read-only replica opens too).
+            if await _schema_version(conn) == latest:
+                return
             # Waiting for another instance's migration may take longer than a citizen's patience.
             await conn.execute("SET lock_timeout = 0")
             await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
@@ -177,12 +196,7 @@ class PostgresStore:
                     "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
                     " applied_at timestamptz NOT NULL DEFAULT now())"
                 )
-                current = await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-                if current > latest:
-                    raise RuntimeError(
-                        f"the database has schema version {current}, newer than this code knows ({latest}); "
-                        "refusing to run an older bot on a newer database"
-                    )
+                current = await _schema_version(conn)  # another instance may have migrated while we waited
                 for migration in migrations:
                     if migration.version <= current:
                         continue
@@ -195,6 +209,11 @@ class PostgresStore:
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
                 await conn.execute("RESET lock_timeout")
+        if current > latest:
+            raise RuntimeError(
+                f"the database has schema version {current}, newer than this code knows ({latest}); "
+                "refusing to run an older bot on a newer database"
+            )
 
     async def forget_deleted(self) -> None:
         """After a retention pass: VACUUM the tables rows are deleted or anonymised from, so their space is
@@ -238,6 +257,10 @@ class PostgresStore:
             raise
         try:
             yield conn
+        except BaseException as exc:
+            if _connection_is_broken(exc):
+                conn.terminate()  # the pool replaces it, instead of handing a dead socket to the next caller
+            raise
         finally:
             await self._pool.release(conn)
 
