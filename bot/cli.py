@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     _staff_args(p)
     p.add_argument("--force", action="store_true",
                    help="apply the ages to the clock as it is, even when it looks wrong (check the clock first)")
+
+    p = sub.add_parser("migrate-db", help="copy a SQLite database to PostgreSQL (idempotent, resumable)")
+    p.add_argument("--from", dest="source", required=True, metavar="URL", help="SQLite file or sqlite:///path")
+    p.add_argument("--to", dest="target", required=True, metavar="URL", help="postgresql://user:password@host/db")
+    p.add_argument("--batch", type=int, default=1000, help="rows per transaction (default: 1000)")
     return parser
 
 
@@ -109,7 +114,7 @@ def _staff_args(p: argparse.ArgumentParser) -> None:
 # Commands that open the database (national codes, mobiles, names) or write exports of it: whatever they or
 # SQLite create is for the owner only. import-card is left out on purpose: its drafts are public knowledge
 # files that the bot, maybe another user, must read.
-PRIVATE_COMMANDS = frozenset({"run", "chat", "logs", "requests", "stats", "export", "prune", "audit"})
+PRIVATE_COMMANDS = frozenset({"run", "chat", "logs", "requests", "stats", "export", "prune", "audit", "migrate-db"})
 PRIVATE_UMASK = 0o077
 
 
@@ -126,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         import asyncio
 
         return asyncio.run(cmd_staff(args, settings))
+    if args.command == "migrate-db":
+        import asyncio
+
+        return asyncio.run(cmd_migrate_db(args.source, args.target, args.batch))
     if args.command in ("search", "ask"):
         return cmd_search(args, settings.knowledge_dir)
     if args.command == "chat":
@@ -195,6 +204,29 @@ async def cmd_staff(args: argparse.Namespace, settings) -> int:
         return await staff.export(db, args.what, args.out, personal=args.with_personal_data, knowledge=knowledge)
     finally:
         await db.close()
+
+
+async def cmd_migrate_db(source: str, target: str, batch: int = 1000) -> int:
+    """Copies every table of a SQLite database to PostgreSQL and prints counts and checksums per table; 0
+    when every table matches, 1 when one does not, 2 when a database cannot be used. Run it again to resume."""
+    from storage import StorageUnavailable, copy_database
+
+    try:
+        reports, missing = await copy_database(source, target, batch=batch)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except StorageUnavailable as exc:
+        print(f"پایگاه داده در دسترس نیست: {exc}", file=sys.stderr)
+        return 2
+    print(f"{'table':<16} {'sqlite':>9} {'copied':>9} {'postgres':>9}  {'sqlite sum':<16}  {'postgres sum':<16}")
+    for r in reports:
+        mark = "ok" if r.matches else "MISMATCH"
+        print(f"{r.table:<16} {r.source_rows:>9} {r.copied:>9} {r.target_rows:>9}  {r.source_checksum:<16}  "
+              f"{r.target_checksum:<16}  {mark}")
+    for table in missing:
+        print(f"{table:<16} not copied: PostgreSQL has no such table (a newer migration is missing)")
+    return 0 if all(r.matches for r in reports) and not missing else 1
 
 
 def cmd_validate(directory: Path) -> int:

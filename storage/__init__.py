@@ -105,6 +105,26 @@ async def open_database(url: str | Path, *, clock: Clock | None = None, patience
     return await SqliteStore.open(path, clock=clock, busy_timeout_ms=int(patience * 1000))
 
 
+async def copy_database(source: str | Path, target: str, *, batch: int = 1000):
+    """Copies every table of the SQLite database `source` into the PostgreSQL database `target` (see
+    storage/postgres/transfer.py: idempotent, resumable); returns (a report per table, the SQLite tables
+    PostgreSQL has no table for). Raises ValueError for URLs of the wrong backends or a missing source file,
+    StorageUnavailable when a database cannot be opened."""
+    path, target_path = _sqlite_path(source), _sqlite_path(target)
+    if path is None or target_path is not None:
+        raise ValueError("migrate-db copies from a SQLite database (--from) to a PostgreSQL one (--to)")
+    if not path.is_file():
+        raise ValueError(f"no SQLite database at {path}")
+    from storage.postgres import PostgresStore
+    from storage.postgres.transfer import copy_sqlite_to_postgres
+    from storage.sqlite import SqliteStore
+
+    async with await SqliteStore.open(path):  # the source at the latest schema, so every column is there
+        pass
+    async with await PostgresStore.open(_postgres_dsn(target), patience=30) as db:
+        return await copy_sqlite_to_postgres(path, db, batch=batch)
+
+
 def database_exists(url: str | Path) -> bool:
     """True if the database named by `url` is already there (tools that must not create an empty one).
     A PostgreSQL database always counts as there: the server owns it, and opening it creates no file."""
@@ -141,6 +161,7 @@ __all__ = [
     "StorageUnavailable",
     "Store",
     "UnansweredQuestion",
+    "copy_database",
     "database_exists",
     "is_well_formed",
     "mask_personal_data",
