@@ -25,11 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="serve the bot (long polling); without BOT_TOKEN, the sandbox chat")
     _knowledge_arg(p)
-    p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
+    p.add_argument("--database", default=None, help="SQLite file, sqlite:///path or postgresql://... (default: BOT_DATABASE)")
 
     p = sub.add_parser("chat", help="local sandbox chat in the terminal, no token needed")
     _knowledge_arg(p)
-    p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
+    p.add_argument("--database", default=None, help="SQLite file, sqlite:///path or postgresql://... (default: BOT_DATABASE)")
     p.add_argument("--platform", choices=["telegram", "bale"], default=None)
 
     p = sub.add_parser("search", help="print the search decision for queries")
@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _staff_args(p: argparse.ArgumentParser) -> None:
     _knowledge_arg(p)
-    p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
+    p.add_argument("--database", default=None, help="SQLite file, sqlite:///path or postgresql://... (default: BOT_DATABASE)")
 
 
 # Commands that open the database (national codes, mobiles, names) or write exports of it: whatever they or
