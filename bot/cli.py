@@ -25,11 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="serve the bot (long polling); without BOT_TOKEN, the sandbox chat")
     _knowledge_arg(p)
-    p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
+    p.add_argument("--database", default=None, help="SQLite file, sqlite:///path or postgresql://... (default: BOT_DATABASE)")
 
     p = sub.add_parser("chat", help="local sandbox chat in the terminal, no token needed")
     _knowledge_arg(p)
-    p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
+    p.add_argument("--database", default=None, help="SQLite file, sqlite:///path or postgresql://... (default: BOT_DATABASE)")
     p.add_argument("--platform", choices=["telegram", "bale"], default=None)
 
     p = sub.add_parser("search", help="print the search decision for queries")
@@ -124,19 +124,24 @@ def build_parser() -> argparse.ArgumentParser:
     _staff_args(p)
     p.add_argument("--force", action="store_true",
                    help="apply the ages to the clock as it is, even when it looks wrong (check the clock first)")
+
+    p = sub.add_parser("migrate-db", help="copy a SQLite database to PostgreSQL (idempotent, resumable)")
+    p.add_argument("--from", dest="source", required=True, metavar="URL", help="SQLite file or sqlite:///path")
+    p.add_argument("--to", dest="target", required=True, metavar="URL", help="postgresql://user:password@host/db")
+    p.add_argument("--batch", type=int, default=1000, help="rows per transaction (default: 1000)")
     return parser
 
 
 def _staff_args(p: argparse.ArgumentParser) -> None:
     _knowledge_arg(p)
-    p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
+    p.add_argument("--database", default=None, help="SQLite file, sqlite:///path or postgresql://... (default: BOT_DATABASE)")
 
 
 # Commands that open the database (national codes, mobiles, names) or write exports of it: whatever they or
 # SQLite create is for the owner only. import-card is left out on purpose: its drafts are public knowledge
 # files that the bot, maybe another user, must read.
 PRIVATE_COMMANDS = frozenset({"run", "chat", "logs", "requests", "stats", "export", "prune", "audit", "console",
-                              "console-user", "backup"})
+                              "console-user", "backup", "migrate-db"})
 PRIVATE_UMASK = 0o077
 
 
@@ -155,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_staff(args, settings))
     if args.command == "console":
         return cmd_console(args, settings)
+
+    if args.command == "migrate-db":
+        import asyncio
+
+        return asyncio.run(cmd_migrate_db(args.source, args.target, args.batch))
     if args.command in ("search", "ask"):
         return cmd_search(args, settings.knowledge_dir)
     if args.command == "backup":
@@ -298,6 +308,28 @@ def cmd_healthcheck(url: str | None, listen: str | None) -> int:
     except OSError as exc:
         print(f"/healthz پاسخ نداد: {exc}", file=sys.stderr)
         return 1
+
+async def cmd_migrate_db(source: str, target: str, batch: int = 1000) -> int:
+    """Copies every table of a SQLite database to PostgreSQL and prints counts and checksums per table; 0
+    when every table matches, 1 when one does not, 2 when a database cannot be used. Run it again to resume."""
+    from storage import StorageUnavailable, copy_database
+
+    try:
+        reports, missing = await copy_database(source, target, batch=batch)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except StorageUnavailable as exc:
+        print(f"پایگاه داده در دسترس نیست: {exc}", file=sys.stderr)
+        return 2
+    print(f"{'table':<16} {'sqlite':>9} {'copied':>9} {'postgres':>9}  {'sqlite sum':<16}  {'postgres sum':<16}")
+    for r in reports:
+        mark = "ok" if r.matches else "MISMATCH"
+        print(f"{r.table:<16} {r.source_rows:>9} {r.copied:>9} {r.target_rows:>9}  {r.source_checksum:<16}  "
+              f"{r.target_checksum:<16}  {mark}")
+    for table in missing:
+        print(f"{table:<16} not copied: PostgreSQL has no such table (a newer migration is missing)")
+    return 0 if all(r.matches for r in reports) and not missing else 1
 
 
 def cmd_validate(directory: Path) -> int:

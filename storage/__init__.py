@@ -1,14 +1,15 @@
 """Persistence behind a seam: callers get a `Store` from a URL and see only the protocols of storage.api,
 the values of storage.records and the backend-neutral rules (storage.requests, .tracking, .masking).
 
-    db = await open_database(settings.database)      # "data/bot.db", "sqlite:///data/bot.db", ...
+    db = await open_database(settings.database)      # "data/bot.db", "sqlite:///data/bot.db", "postgresql://..."
     try:
         created = await db.requests.create(...)
     finally:
         await db.close()
 
-The URL picks the backend, so moving to another database is a setting, not a code change. Only SQLite
-exists today (storage/sqlite/); it is imported when first opened, so the rules can be used without it.
+The URL picks the backend, so moving to another database is a setting, not a code change: SQLite
+(storage/sqlite/, a file beside the bot) or PostgreSQL (storage/postgres/, a server several instances
+share). A backend is imported when first opened, so the rules can be used without either driver.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def _sqlite_path(url: str | Path) -> Path | None:
         # Only the scheme is repeated: the rest of a URL may hold a password.
         raise ValueError(
             f"unknown database URL scheme {scheme!r}: use a SQLite file path, sqlite:///relative/path, "
-            "sqlite:////absolute/path (or, later, postgresql://...)"
+            "sqlite:////absolute/path or postgresql://user:password@host/database"
         )
     parts = urlsplit(text)
     if parts.netloc or parts.query or parts.fragment:
@@ -95,22 +96,24 @@ def _sqlite_path(url: str | Path) -> Path | None:
     return Path(path)
 
 
-def _check_available(url: str | Path) -> Path:
-    path = _sqlite_path(url)
-    if path is None:
-        raise BackendNotAvailable(
-            "PostgreSQL storage is not available yet: set BOT_DATABASE to a SQLite file path or sqlite:///path"
-        )
-    return path
+def _postgres_dsn(url: str) -> str:
+    """The URL asyncpg understands: ``postgresql+asyncpg://`` (SQLAlchemy's spelling) becomes ``postgresql://``."""
+    scheme, rest = url.strip().split("://", 1)
+    return f"postgresql://{rest}" if scheme.lower().split("+", 1)[0] in _POSTGRES_SCHEMES else url
 
 
 async def open_database(url: str | Path, *, clock: Clock | None = None, patience: float = 5.0) -> Store:
     """Opens (creating it if needed) and migrates the database named by `url`: a plain path or
-    ``sqlite:///path`` for SQLite; ``postgresql://...`` raises BackendNotAvailable for now, anything else
-    ValueError. Raises StorageUnavailable if the database cannot be opened. `clock` replaces the wall clock
-    (tests). `patience` is how many seconds a write waits for a lock another process holds before it
-    fails with StorageUnavailable: the serving bot keeps it short, so a citizen is told at once."""
-    path = _check_available(url)
+    ``sqlite:///path`` for SQLite, ``postgresql://user:password@host/database`` for PostgreSQL (the database
+    must exist; its tables are created), anything else ValueError. Raises StorageUnavailable if the database
+    cannot be opened. `clock` replaces the wall clock (tests). `patience` is how many seconds a write waits
+    for a lock another process holds before it fails with StorageUnavailable: the serving bot keeps it
+    short, so a citizen is told at once."""
+    path = _sqlite_path(url)
+    if path is None:
+        from storage.postgres import PostgresStore
+
+        return await PostgresStore.open(_postgres_dsn(str(url)), clock=clock, patience=patience)
     from storage.sqlite import SqliteStore
 
     return await SqliteStore.open(path, clock=clock, busy_timeout_ms=int(patience * 1000))
@@ -120,7 +123,9 @@ async def backup_database(url: str | Path, target: Path) -> BackupReport:
     """An online, consistent copy of the database named by `url` in the file `target` (owner-only), made
     while the bot may be writing; raises StorageUnavailable when the database cannot be read, and
     FileNotFoundError when there is none."""
-    path = _check_available(url)
+    path = _sqlite_path(url)
+    if path is None:
+        raise ValueError("backup copies a SQLite database; back a PostgreSQL one up with pg_dump (README)")
     if not path.exists():
         raise FileNotFoundError(str(path))
     from storage.sqlite.backup import backup
@@ -128,9 +133,31 @@ async def backup_database(url: str | Path, target: Path) -> BackupReport:
     return await backup(path, Path(target))
 
 
+async def copy_database(source: str | Path, target: str, *, batch: int = 1000):
+    """Copies every table of the SQLite database `source` into the PostgreSQL database `target` (see
+    storage/postgres/transfer.py: idempotent, resumable); returns (a report per table, the SQLite tables
+    PostgreSQL has no table for). Raises ValueError for URLs of the wrong backends or a missing source file,
+    StorageUnavailable when a database cannot be opened."""
+    path, target_path = _sqlite_path(source), _sqlite_path(target)
+    if path is None or target_path is not None:
+        raise ValueError("migrate-db copies from a SQLite database (--from) to a PostgreSQL one (--to)")
+    if not path.is_file():
+        raise ValueError(f"no SQLite database at {path}")
+    from storage.postgres import PostgresStore
+    from storage.postgres.transfer import copy_sqlite_to_postgres
+    from storage.sqlite import SqliteStore
+
+    async with await SqliteStore.open(path):  # the source at the latest schema, so every column is there
+        pass
+    async with await PostgresStore.open(_postgres_dsn(target), patience=30) as db:
+        return await copy_sqlite_to_postgres(path, db, batch=batch)
+
+
 def database_exists(url: str | Path) -> bool:
-    """True if the database named by `url` is already there (tools that must not create an empty one)."""
-    return _check_available(url).exists()
+    """True if the database named by `url` is already there (tools that must not create an empty one).
+    A PostgreSQL database always counts as there: the server owns it, and opening it creates no file."""
+    path = _sqlite_path(url)
+    return True if path is None else path.exists()
 
 
 __all__ = [
@@ -177,6 +204,9 @@ __all__ = [
     "TicketsRepo",
     "UnansweredQuestion",
     "backup_database",
+
+
+    "copy_database",
     "database_exists",
     "is_well_formed",
     "mask_personal_data",

@@ -6,11 +6,15 @@ from __future__ import annotations
 import pytest
 
 from handlers.fakeapi import BotApiPeer
+from storage.postgres import PostgresStore
 from storage.sqlite import SqliteStore
+from tests.support import postgres
 from tests.support.botchat import FLOOD_BURST_FOR_TESTS, Chat, assert_conversation_was_clean, running_bot
 from tests.support.clock import FakeClock
 
 collect_ignore = ["support"]  # the harness, not tests
+
+BACKENDS = ["sqlite", "postgres"]
 
 
 @pytest.fixture
@@ -27,6 +31,42 @@ async def db(tmp_path, clock):
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The URL of a PostgreSQL server started for this test session (tests/support/postgres.py)."""
+    bin_dir = postgres.server_binaries()
+    if bin_dir is None:
+        pytest.skip(postgres.SKIP_REASON)
+    with postgres.temporary_server(bin_dir) as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url(postgres_server):
+    """The URL of a new, empty database on the session's server, dropped after the test."""
+    async with postgres.fresh_database(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path, clock):
+    """A freshly migrated database of each backend in turn (each test runs on both), closed after the test.
+    Tests that take it use only the storage.api protocols, plus fetchone() of parameterless SQL."""
+    if request.param == "sqlite":
+        database = await SqliteStore.open(tmp_path / "bot.db", clock=clock)
+        try:
+            yield database
+        finally:
+            await database.close()
+        return
+    async with postgres.fresh_database(request.getfixturevalue("postgres_server")) as url:
+        database = await PostgresStore.open(url, clock=clock)
+        try:
+            yield database
+        finally:
+            await database.close()
 
 
 @pytest.fixture(params=["telegram", "bale"])

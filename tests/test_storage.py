@@ -1,4 +1,5 @@
-"""The SQLite store: opening, migrations, transactions, failures, and the request/draft/chat repositories."""
+"""The SQLite store (opening, migrations, transactions, failures), and the request/draft/chat repositories on
+both backends (the `store` fixture: SQLite, then PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 
 from storage import RequestNotFound, StorageUnavailable, is_well_formed
 from storage.sqlite import Migration, SqliteStore, load_migrations
-from storage.sqlite.requests import SqliteRequests
 from storage.tracking import new_code
 
 FORM = {"full_name": "مریم احمدی", "city": "تهران"}
@@ -228,92 +228,92 @@ async def test_unopenable_path_raises_storage_unavailable(tmp_path):
 # -- requests ---------------------------------------------------------------------------------------------
 
 
-async def test_create_stores_request_and_submitted_event(db, clock):
-    created = await make_request(db)
+async def test_create_stores_request_and_submitted_event(store, clock):
+    created = await make_request(store)
     assert is_well_formed(created.tracking_code)
     assert created.duplicate is False
     assert created.created_at == clock.now
-    request = await db.requests.get(created.tracking_code)
+    request = await store.requests.get(created.tracking_code)
     assert request.status == "submitted"
     assert request.national_code == "0012345679"
     assert request.data == FORM
     assert [(e.status, e.actor) for e in request.events] == [("submitted", "citizen")]
 
 
-async def test_200_concurrent_creates_give_200_distinct_well_formed_codes(db):
+async def test_200_concurrent_creates_give_200_distinct_well_formed_codes(store):
     results = await asyncio.gather(
-        *(make_request(db, user_id=i, national_code=f"{i:010d}") for i in range(200))
+        *(make_request(store, user_id=i, national_code=f"{i:010d}") for i in range(200))
     )
     codes = [r.tracking_code for r in results]
     assert len(set(codes)) == 200
     assert all(is_well_formed(code) for code in codes)
     assert not any(r.duplicate for r in results)
-    assert (await db.fetchone("SELECT COUNT(*) FROM requests"))[0] == 200
-    assert (await db.fetchone("SELECT COUNT(*) FROM request_events"))[0] == 200
+    assert (await store.fetchone("SELECT COUNT(*) FROM requests"))[0] == 200
+    assert (await store.fetchone("SELECT COUNT(*) FROM request_events"))[0] == 200
 
 
-async def test_duplicate_open_request_returns_the_same_code(db):
-    first = await make_request(db)
-    again = await make_request(db)
+async def test_duplicate_open_request_returns_the_same_code(store):
+    first = await make_request(store)
+    again = await make_request(store)
     assert again.duplicate is True
     assert again.tracking_code == first.tracking_code
-    assert (await db.fetchone("SELECT COUNT(*) FROM requests"))[0] == 1
+    assert (await store.fetchone("SELECT COUNT(*) FROM requests"))[0] == 1
 
 
-async def test_concurrent_double_submit_gives_one_request(db):
-    results = await asyncio.gather(*(make_request(db) for _ in range(5)))
+async def test_concurrent_double_submit_gives_one_request(store):
+    results = await asyncio.gather(*(make_request(store) for _ in range(5)))
     assert len({r.tracking_code for r in results}) == 1
     assert sum(not r.duplicate for r in results) == 1
 
 
-async def test_the_same_national_code_from_another_account_is_stored_and_flagged(db):
-    first = await make_request(db, user_id=1)
-    other = await make_request(db, user_id=2)
+async def test_the_same_national_code_from_another_account_is_stored_and_flagged(store):
+    first = await make_request(store, user_id=1)
+    other = await make_request(store, user_id=2)
     assert other.duplicate is False and other.tracking_code != first.tracking_code
-    assert (await db.requests.get(other.tracking_code)).duplicate_of == first.tracking_code
+    assert (await store.requests.get(other.tracking_code)).duplicate_of == first.tracking_code
 
 
-async def test_closed_request_or_other_service_is_not_a_duplicate(db):
-    first = await make_request(db)
-    await db.requests.set_status(first.tracking_code, "rejected", actor="staff")
-    assert (await make_request(db)).duplicate is False
-    assert (await make_request(db, service_id="id_card")).duplicate is False
+async def test_closed_request_or_other_service_is_not_a_duplicate(store):
+    first = await make_request(store)
+    await store.requests.set_status(first.tracking_code, "rejected", actor="staff")
+    assert (await make_request(store)).duplicate is False
+    assert (await make_request(store, service_id="id_card")).duplicate is False
 
 
-async def test_code_clash_is_retried_with_a_new_code(db):
-    taken = (await make_request(db)).tracking_code
+async def test_code_clash_is_retried_with_a_new_code(store):
+    taken = (await make_request(store)).tracking_code
     fresh = new_code()
     codes = iter([taken, taken, fresh])
-    repo = SqliteRequests(db, new_code=lambda: next(codes))
+    repo = type(store.requests)(store, new_code=lambda: next(codes))
     created = await repo.create("passport", "telegram", 2, 2, "0000000019", None, {})
     assert created.tracking_code == fresh
 
 
-async def test_owner_only_lookup(db):
-    created = await make_request(db, user_id=1)
-    assert (await db.requests.get_for_user(created.tracking_code, "telegram", 1)) is not None
-    assert await db.requests.get_for_user(created.tracking_code, "telegram", 2) is None
-    assert await db.requests.get_for_user(created.tracking_code, "bale", 1) is None
-    assert await db.requests.get_for_user("123", "telegram", 1) is None
+async def test_owner_only_lookup(store):
+    created = await make_request(store, user_id=1)
+    assert (await store.requests.get_for_user(created.tracking_code, "telegram", 1)) is not None
+    assert await store.requests.get_for_user(created.tracking_code, "telegram", 2) is None
+    assert await store.requests.get_for_user(created.tracking_code, "bale", 1) is None
+    assert await store.requests.get_for_user("123", "telegram", 1) is None
 
 
-async def test_lookup_accepts_persian_digits_and_spaces(db):
-    code = (await make_request(db)).tracking_code
+async def test_lookup_accepts_persian_digits_and_spaces(store):
+    code = (await make_request(store)).tracking_code
     persian = code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     typed = f"{persian[:4]} {persian[4:8]}-{persian[8:]}"
-    request = await db.requests.get_for_user(typed, "telegram", 1)
+    request = await store.requests.get_for_user(typed, "telegram", 1)
     assert request is not None and request.tracking_code == code
 
 
-async def test_status_transitions_and_events(db, clock):
-    code = (await make_request(db)).tracking_code
+async def test_status_transitions_and_events(store, clock):
+    code = (await make_request(store)).tracking_code
     clock.advance(hours=1)
-    await db.requests.set_status(code, "under_review", actor="staff:ali")
-    await db.requests.set_status(code, "needs_documents", note="تصویر شناسنامه", actor="staff:ali")
-    await db.requests.set_status(code, "under_review", note="مدارک رسید", actor="staff:ali")
+    await store.requests.set_status(code, "under_review", actor="staff:ali")
+    await store.requests.set_status(code, "needs_documents", note="تصویر شناسنامه", actor="staff:ali")
+    await store.requests.set_status(code, "under_review", note="مدارک رسید", actor="staff:ali")
     clock.advance(hours=1)
-    request = await db.requests.set_status(code, "approved", actor="staff:sara")
-    request = await db.requests.set_status(code, "done", actor="staff:sara")
+    request = await store.requests.set_status(code, "approved", actor="staff:sara")
+    request = await store.requests.set_status(code, "done", actor="staff:sara")
     assert request.status == "done" and not request.is_open
     assert request.updated_at == clock.now
     assert [e.status for e in request.events] == [
@@ -338,83 +338,83 @@ async def test_status_transitions_and_events(db, clock):
         (("under_review",), "submitted"),
     ],
 )
-async def test_invalid_transitions_are_refused_in_persian(db, path, bad):
-    code = (await make_request(db)).tracking_code
+async def test_invalid_transitions_are_refused_in_persian(store, path, bad):
+    code = (await make_request(store)).tracking_code
     for status in path:
-        await db.requests.set_status(code, status)
+        await store.requests.set_status(code, status)
     with pytest.raises(ValueError) as info:
-        await db.requests.set_status(code, bad)
+        await store.requests.set_status(code, bad)
     assert any("\u0600" <= ch <= "\u06ff" for ch in str(info.value))
-    request = await db.requests.get(code)
+    request = await store.requests.get(code)
     assert len(request.events) == len(path) + 1  # nothing appended
 
 
-async def test_set_status_of_unknown_code(db):
+async def test_set_status_of_unknown_code(store):
     with pytest.raises(RequestNotFound):
-        await db.requests.set_status("123456789012", "done")
+        await store.requests.set_status("123456789012", "done")
 
 
-async def test_list_and_count_by_status(db, clock):
+async def test_list_and_count_by_status(store, clock):
     codes = []
     for i in range(5):
         clock.advance(minutes=1)
         codes.append(
             (
                 await make_request(
-                    db, user_id=i, national_code=f"{i:010d}", service_id="passport" if i < 3 else "id_card"
+                    store, user_id=i, national_code=f"{i:010d}", service_id="passport" if i < 3 else "id_card"
                 )
             ).tracking_code
         )
-    await db.requests.set_status(codes[0], "under_review")
-    await db.requests.set_status(codes[4], "under_review")
-    newest_first = [r.tracking_code for r in await db.requests.list()]
+    await store.requests.set_status(codes[0], "under_review")
+    await store.requests.set_status(codes[4], "under_review")
+    newest_first = [r.tracking_code for r in await store.requests.list()]
     assert newest_first == codes[::-1]
-    assert [r.tracking_code for r in await db.requests.list(status="under_review")] == [codes[4], codes[0]]
+    assert [r.tracking_code for r in await store.requests.list(status="under_review")] == [codes[4], codes[0]]
     assert [
-        r.tracking_code for r in await db.requests.list(status="under_review", service_id="passport")
+        r.tracking_code for r in await store.requests.list(status="under_review", service_id="passport")
     ] == [codes[0]]
-    assert [r.tracking_code for r in await db.requests.list(limit=2, offset=1)] == [codes[3], codes[2]]
-    counts = await db.requests.count_by_status()
+    assert [r.tracking_code for r in await store.requests.list(limit=2, offset=1)] == [codes[3], codes[2]]
+    counts = await store.requests.count_by_status()
     assert counts["submitted"] == 3 and counts["under_review"] == 2 and counts["done"] == 0
 
 
-async def test_for_user_lists_only_own_requests(db):
-    await make_request(db, user_id=1, national_code="0012345679")
-    await make_request(db, user_id=1, national_code="0000000019")
-    await make_request(db, user_id=2, national_code="0000000027")
-    assert len(await db.requests.for_user("telegram", 1)) == 2
+async def test_for_user_lists_only_own_requests(store):
+    await make_request(store, user_id=1, national_code="0012345679")
+    await make_request(store, user_id=1, national_code="0000000019")
+    await make_request(store, user_id=2, national_code="0000000027")
+    assert len(await store.requests.for_user("telegram", 1)) == 2
 
 
 # -- drafts and chat state --------------------------------------------------------------------------------
 
 
-async def test_draft_save_get_replace_delete(db):
-    assert await db.drafts.get("bale", 7) is None
-    await db.drafts.save("bale", 7, "passport", 1, {"name": "علی"})
-    await db.drafts.save("bale", 7, "passport", 2, {"name": "علی", "city": "قم"}, editing="city")
-    draft = await db.drafts.get("bale", 7)
+async def test_draft_save_get_replace_delete(store):
+    assert await store.drafts.get("bale", 7) is None
+    await store.drafts.save("bale", 7, "passport", 1, {"name": "علی"})
+    await store.drafts.save("bale", 7, "passport", 2, {"name": "علی", "city": "قم"}, editing="city")
+    draft = await store.drafts.get("bale", 7)
     assert (draft.step, draft.answers, draft.editing) == (2, {"name": "علی", "city": "قم"}, "city")
-    assert await db.drafts.get("telegram", 7) is None  # same id on another platform is another person
-    assert await db.drafts.delete("bale", 7) is True
-    assert await db.drafts.delete("bale", 7) is False
-    assert await db.drafts.get("bale", 7) is None
+    assert await store.drafts.get("telegram", 7) is None  # same id on another platform is another person
+    assert await store.drafts.delete("bale", 7) is True
+    assert await store.drafts.delete("bale", 7) is False
+    assert await store.drafts.get("bale", 7) is None
 
 
-async def test_draft_prune(db, clock):
-    await db.drafts.save("bale", 1, "passport", 1, {})
+async def test_draft_prune(store, clock):
+    await store.drafts.save("bale", 1, "passport", 1, {})
     clock.advance(days=10)
-    await db.drafts.save("bale", 2, "passport", 1, {})
-    assert await db.drafts.prune(older_than_days=7) == 1
-    assert await db.drafts.get("bale", 1) is None and await db.drafts.get("bale", 2) is not None
+    await store.drafts.save("bale", 2, "passport", 1, {})
+    assert await store.drafts.prune(older_than_days=7) == 1
+    assert await store.drafts.get("bale", 1) is None and await store.drafts.get("bale", 2) is not None
 
 
-async def test_chat_state(db):
-    empty = await db.chats.get("telegram", 5)
+async def test_chat_state(store):
+    empty = await store.chats.get("telegram", 5)
     assert empty.current_service is None and empty.data == {}
-    await db.chats.set_current_service("telegram", 5, "passport")
-    await db.chats.set_data("telegram", 5, {"page": 2})
-    await db.chats.set_current_service("telegram", 5, "id_card")  # keeps data
-    state = await db.chats.get("telegram", 5)
+    await store.chats.set_current_service("telegram", 5, "passport")
+    await store.chats.set_data("telegram", 5, {"page": 2})
+    await store.chats.set_current_service("telegram", 5, "id_card")  # keeps data
+    state = await store.chats.get("telegram", 5)
     assert (state.current_service, state.data) == ("id_card", {"page": 2})
-    await db.chats.set_current_service("telegram", 5, None)
-    assert (await db.chats.get("telegram", 5)).current_service is None
+    await store.chats.set_current_service("telegram", 5, None)
+    assert (await store.chats.get("telegram", 5)).current_service is None

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import inspect
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 import storage
 from bot.settings import Settings
 from storage import (
     AuditRepo,
-    BackendNotAvailable,
     ChatsRepo,
     DraftsRepo,
     Duplicate,
@@ -30,8 +31,8 @@ from storage import (
     TicketsRepo,
     open_database,
 )
+from storage.postgres import PostgresStore
 from storage.sqlite import SqliteStore
-from storage.sqlite.requests import SqliteRequests
 
 ROOT = Path(__file__).resolve().parent.parent
 REPOS = {"chats": ChatsRepo, "drafts": DraftsRepo, "requests": RequestsRepo, "log": LogRepo, "lookups": LookupsRepo,
@@ -82,15 +83,25 @@ async def test_a_sqlite_url_without_a_plain_file_is_refused(url: str) -> None:
         await open_database(url)
 
 
-@pytest.mark.parametrize("url", ["postgresql://bot:secret@localhost/bot", "postgres://localhost/bot",
-                                 "postgresql+asyncpg://localhost/bot"])
-async def test_postgresql_is_named_but_not_available_yet(url: str) -> None:
-    with pytest.raises(BackendNotAvailable, match="not available yet") as info:
-        await open_database(url)
-    assert isinstance(info.value, StorageError) and isinstance(info.value, NotImplementedError)
+async def test_a_postgresql_url_opens_postgresql_in_any_spelling(postgres_url: str) -> None:
+    rest = postgres_url.split("://", 1)[1]
+    for url in (postgres_url, f"postgres://{rest}", f"postgresql+asyncpg://{rest}"):
+        db = await open_database(url)
+        try:
+            assert isinstance(db, PostgresStore)
+            await db.drafts.save("telegram", 1, "passport", 0, {})  # really usable, not just open
+        finally:
+            await db.close()
+    assert storage.database_exists(postgres_url) is True  # the server owns it: nothing to create
+
+
+async def test_an_unreachable_postgresql_server_is_storage_unavailable_without_the_password() -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(StorageUnavailable) as info:
+        await open_database(f"postgresql://bot:secret@127.0.0.1:{port}/bot", patience=1)
     assert "secret" not in str(info.value)
-    with pytest.raises(BackendNotAvailable):
-        storage.database_exists(url)
 
 
 async def test_an_unopenable_database_is_storage_unavailable(tmp_path: Path) -> None:
@@ -123,12 +134,34 @@ def _methods(protocol: type) -> dict[str, object]:
             if callable(value) and (not name.startswith("_") or name in ("__aenter__", "__aexit__"))}
 
 
-async def test_the_sqlite_store_satisfies_every_protocol(db: SqliteStore) -> None:
-    assert isinstance(db, Store)
+# The support desk's and the web console's repositories, and the console's queries on the log and the
+# requests, have no PostgreSQL version yet (README, PostgreSQL: what is left): the repositories must be
+# absent (a port fails this test until its entry goes); the lagging queries are not compared.
+NOT_YET_ON_POSTGRES = {"tickets", "feedback", "console", "suggestions"}
+CONSOLE_QUERIES_NOT_YET_ON_POSTGRES = {
+    ("requests", "list"), ("requests", "count_by_status"), ("log", "conversations"), ("log", "account_of"),
+    ("log", "asked_about"), ("log", "accounts_asking_about"), ("log", "activity"), ("log", "intent_counts"),
+    ("log", "service_counts"), ("log", "unanswered_messages"),
+}
+
+
+async def test_each_store_satisfies_every_protocol(store: Store) -> None:
+    db = store
+    on_postgres = type(db).__name__ == "PostgresStore"
+    if on_postgres:
+        assert [name for name in sorted(NOT_YET_ON_POSTGRES) if hasattr(db, name)] == []  # a port: update the list
+    else:
+        assert isinstance(db, Store)
     for attribute, protocol in REPOS.items():
+        if on_postgres and attribute in NOT_YET_ON_POSTGRES:
+            continue
         repo = getattr(db, attribute)
-        assert isinstance(repo, protocol), attribute
+        lagging = {name for a, name in CONSOLE_QUERIES_NOT_YET_ON_POSTGRES if a == attribute} if on_postgres else set()
+        if not lagging:
+            assert isinstance(repo, protocol), attribute
         for name, declared in _methods(protocol).items():
+            if name in lagging:
+                continue
             actual = getattr(repo, name)
             assert inspect.iscoroutinefunction(actual) == inspect.iscoroutinefunction(declared), f"{attribute}.{name}"
             wanted = list(inspect.signature(declared).parameters.values())[1:]  # without self
@@ -152,13 +185,13 @@ def test_the_protocols_cover_what_callers_use() -> None:
 # -- neutral errors ---------------------------------------------------------------------------------------
 
 
-async def test_a_tracking_code_that_keeps_clashing_is_a_neutral_duplicate(db: SqliteStore) -> None:
-    taken = (await db.requests.create("passport", "telegram", 1, 1, "0012345679", None, {})).tracking_code
-    repo = SqliteRequests(db, new_code=lambda: taken)
+async def test_a_tracking_code_that_keeps_clashing_is_a_neutral_duplicate(store: Store) -> None:
+    taken = (await store.requests.create("passport", "telegram", 1, 1, "0012345679", None, {})).tracking_code
+    repo = type(store.requests)(store, new_code=lambda: taken)
     with pytest.raises(Duplicate) as info:
         await repo.create("passport", "telegram", 2, 2, "0000000019", None, {})
-    assert not isinstance(info.value, sqlite3.Error) and isinstance(info.value, StorageError)
-    assert len(await db.requests.list()) == 1  # nothing half stored
+    assert not isinstance(info.value, sqlite3.Error | asyncpg.PostgresError) and isinstance(info.value, StorageError)
+    assert len(await store.requests.list()) == 1  # nothing half stored
 
 
 async def test_a_unique_key_taken_inside_a_write_is_a_neutral_duplicate(db: SqliteStore) -> None:
@@ -174,17 +207,20 @@ async def test_a_unique_key_taken_inside_a_write_is_a_neutral_duplicate(db: Sqli
 # -- the seam stays a seam --------------------------------------------------------------------------------
 
 
-def test_only_the_sqlite_backend_imports_sqlite() -> None:
-    """Product code reaches a backend only through storage.open_database (which imports storage.sqlite)."""
-    driver = re.compile(r"^\s*(import|from)\s+(sqlite3|aiosqlite)\b", re.MULTILINE)
-    backend = re.compile(r"^\s*(import|from)\s+(sqlite3|aiosqlite|storage\.sqlite)\b", re.MULTILINE)
+def test_only_the_backends_import_their_drivers() -> None:
+    """Product code reaches a backend only through storage.open_database (which imports storage.sqlite or
+    storage.postgres)."""
+    driver = re.compile(r"^\s*(import|from)\s+(sqlite3|aiosqlite|asyncpg)\b", re.MULTILINE)
+    backend = re.compile(r"^\s*(import|from)\s+(sqlite3|aiosqlite|asyncpg|storage\.sqlite|storage\.postgres)\b",
+                         re.MULTILINE)
     offenders = [str(p.relative_to(ROOT)) for p in ROOT.glob("storage/*.py") if driver.search(p.read_text(encoding="utf-8"))]
     offenders += [str(p.relative_to(ROOT)) for p in [*ROOT.glob("bot/*.py"), *ROOT.glob("handlers/*.py")]
                   if backend.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
 
 
-def test_importing_storage_does_not_load_the_sqlite_driver() -> None:
-    code = "import sys, storage, storage.api, storage.records; print('aiosqlite' in sys.modules, 'sqlite3' in sys.modules)"
+def test_importing_storage_loads_no_driver() -> None:
+    code = ("import sys, storage, storage.api, storage.records;"
+            " print('aiosqlite' in sys.modules, 'sqlite3' in sys.modules, 'asyncpg' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    assert out.split() == ["False", "False"]
+    assert out.split() == ["False", "False", "False"]

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from storage.masking import mask_personal_data
-from storage.sqlite.lookups import SqliteLookups
 from storage.tracking import new_code
 
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -76,39 +75,39 @@ def test_masking_hides_a_12_digit_number_that_is_not_a_tracking_code():
     assert wrong not in mask_personal_data(f"کد {wrong}")
 
 
-async def test_log_add_stores_masked_text_and_normalized(db):
+async def test_log_add_stores_masked_text_and_normalized(store):
     text = f"کد ملی من {NATIONAL_CODE.translate(PERSIAN)} و موبایل +98 912 123 4567 است"
-    await db.log.add("telegram", 1, 1, "in", text, normalized=f"کد ملی {NATIONAL_CODE}", answered=False)
-    raw = await db.fetchall("SELECT text, normalized FROM message_log")
+    await store.log.add("telegram", 1, 1, "in", text, normalized=f"کد ملی {NATIONAL_CODE}", answered=False)
+    raw = await store.fetchall("SELECT text, normalized FROM message_log")
     stored = " ".join(str(value) for row in raw for value in row)
     for secret in (NATIONAL_CODE, "9121234567"):
         assert secret not in digits_of(stored)
     assert "۷۹" in stored and "4567" in stored
 
 
-async def test_log_rejects_unknown_direction(db):
+async def test_log_rejects_unknown_direction(store):
     with pytest.raises(ValueError):
-        await db.log.add("telegram", 1, 1, "sideways", "x")  # type: ignore[arg-type]
+        await store.log.add("telegram", 1, 1, "sideways", "x")  # type: ignore[arg-type]
 
 
-async def test_log_query_filters(db, clock):
+async def test_log_query_filters(store, clock):
     start = clock.now
-    await db.log.add("telegram", 1, 1, "in", "سلام", answered=None)
+    await store.log.add("telegram", 1, 1, "in", "سلام", answered=None)
     clock.advance(minutes=5)
-    await db.log.add("telegram", 1, 1, "out", "سلام! چه خدمتی؟", service_id=None)
+    await store.log.add("telegram", 1, 1, "out", "سلام! چه خدمتی؟", service_id=None)
     clock.advance(minutes=5)
-    await db.log.add("telegram", 2, 2, "in", "گذرنامه", service_id="passport", answered=True, score=0.9)
+    await store.log.add("telegram", 2, 2, "in", "گذرنامه", service_id="passport", answered=True, score=0.9)
     clock.advance(minutes=5)
-    await db.log.add("bale", 2, 2, "in", "چیز عجیب", answered=False, handling_ms=12.5)
+    await store.log.add("bale", 2, 2, "in", "چیز عجیب", answered=False, handling_ms=12.5)
 
-    assert [e.text for e in await db.log.query(user_id=1)] == ["سلام! چه خدمتی؟", "سلام"]
-    assert [e.text for e in await db.log.query(service_id="passport")] == ["گذرنامه"]
-    assert [e.text for e in await db.log.query(unanswered_only=True)] == ["چیز عجیب"]
-    window = await db.log.query(since=start + dt.timedelta(minutes=5), until=start + dt.timedelta(minutes=15))
+    assert [e.text for e in await store.log.query(user_id=1)] == ["سلام! چه خدمتی؟", "سلام"]
+    assert [e.text for e in await store.log.query(service_id="passport")] == ["گذرنامه"]
+    assert [e.text for e in await store.log.query(unanswered_only=True)] == ["چیز عجیب"]
+    window = await store.log.query(since=start + dt.timedelta(minutes=5), until=start + dt.timedelta(minutes=15))
     assert [e.text for e in window] == ["گذرنامه", "سلام! چه خدمتی؟"]
-    assert [e.text for e in await db.log.query(user_id=2, platform="bale")] == ["چیز عجیب"]
-    assert len(await db.log.query(limit=2)) == 2
-    entry = (await db.log.query(service_id="passport"))[0]
+    assert [e.text for e in await store.log.query(user_id=2, platform="bale")] == ["چیز عجیب"]
+    assert len(await store.log.query(limit=2)) == 2
+    entry = (await store.log.query(service_id="passport"))[0]
     assert (entry.answered, entry.score, entry.direction, entry.created_at) == (
         True,
         0.9,
@@ -117,42 +116,42 @@ async def test_log_query_filters(db, clock):
     )
 
 
-async def test_unanswered_grouped_by_normalized_text(db, clock):
+async def test_unanswered_grouped_by_normalized_text(store, clock):
     for wording in ("ساعت کاری؟", "ساعت‌کاری", "ساعت کاری اداره"):
         clock.advance(minutes=1)
-        await db.log.add("telegram", 1, 1, "in", wording, answered=False, normalized="ساعت کاری")
+        await store.log.add("telegram", 1, 1, "in", wording, answered=False, normalized="ساعت کاری")
     clock.advance(minutes=1)
-    await db.log.add("telegram", 2, 2, "in", "یارانه", answered=False, normalized="یارانه")
-    await db.log.add("telegram", 2, 2, "in", "گذرنامه", answered=True, normalized="گذرنامه")
-    await db.log.add("telegram", 2, 2, "out", "نمی‌دانم", answered=False, normalized="نمی دانم")
+    await store.log.add("telegram", 2, 2, "in", "یارانه", answered=False, normalized="یارانه")
+    await store.log.add("telegram", 2, 2, "in", "گذرنامه", answered=True, normalized="گذرنامه")
+    await store.log.add("telegram", 2, 2, "out", "نمی‌دانم", answered=False, normalized="نمی دانم")
 
-    groups = await db.log.unanswered(limit=10)
+    groups = await store.log.unanswered(limit=10)
     assert [(g.normalized, g.count) for g in groups] == [("ساعت کاری", 3), ("یارانه", 1)]
     assert groups[0].example == "ساعت کاری اداره"  # the latest wording
     assert groups[0].last_seen == clock.now - dt.timedelta(minutes=1)
-    assert len(await db.log.unanswered(limit=1)) == 1
-    assert [g.normalized for g in await db.log.unanswered(since=clock.now)] == ["یارانه"]
+    assert len(await store.log.unanswered(limit=1)) == 1
+    assert [g.normalized for g in await store.log.unanswered(since=clock.now)] == ["یارانه"]
 
 
-async def test_prune_deletes_only_old_entries(db, clock):
-    await db.log.add("telegram", 1, 1, "in", "قدیمی")
+async def test_prune_deletes_only_old_entries(store, clock):
+    await store.log.add("telegram", 1, 1, "in", "قدیمی")
     clock.advance(days=40)
-    await db.log.add("telegram", 1, 1, "in", "تازه")
-    assert await db.log.prune(older_than_days=30) == 1
-    assert [e.text for e in await db.log.query()] == ["تازه"]
-    assert await db.log.prune(older_than_days=30) == 0
+    await store.log.add("telegram", 1, 1, "in", "تازه")
+    assert await store.log.prune(older_than_days=30) == 1
+    assert [e.text for e in await store.log.query()] == ["تازه"]
+    assert await store.log.prune(older_than_days=30) == 0
 
 
-async def test_stats_per_day_uses_tehran_days(db, clock):
+async def test_stats_per_day_uses_tehran_days(store, clock):
     clock.now = dt.datetime(2025, 3, 20, 21, 0, tzinfo=dt.UTC)  # 00:30 on 21 March in Tehran
-    await db.log.add("telegram", 1, 1, "in", "سلام", answered=True, handling_ms=10)
-    await db.log.add("telegram", 1, 1, "out", "درود")
+    await store.log.add("telegram", 1, 1, "in", "سلام", answered=True, handling_ms=10)
+    await store.log.add("telegram", 1, 1, "out", "درود")
     clock.now = dt.datetime(2025, 3, 20, 20, 0, tzinfo=dt.UTC)  # 23:30 on 20 March in Tehran
-    await db.log.add("bale", 1, 1, "in", "؟", answered=False, handling_ms=30)
-    await db.log.add("telegram", 2, 2, "in", "؟", answered=False, handling_ms=20)
+    await store.log.add("bale", 1, 1, "in", "؟", answered=False, handling_ms=30)
+    await store.log.add("telegram", 2, 2, "in", "؟", answered=False, handling_ms=20)
     clock.now = dt.datetime(2025, 3, 21, 8, 0, tzinfo=dt.UTC)
 
-    stats = await db.log.stats_per_day(days=3)
+    stats = await store.log.stats_per_day(days=3)
     assert [s.day for s in stats] == [dt.date(2025, 3, 19), dt.date(2025, 3, 20), dt.date(2025, 3, 21)]
     empty, yesterday, today = stats
     assert (empty.incoming, empty.users, empty.avg_handling_ms) == (0, 0, None)
@@ -168,8 +167,8 @@ async def test_stats_per_day_uses_tehran_days(db, clock):
 # -- look-up limiter --------------------------------------------------------------------------------------
 
 
-async def test_limiter_allows_then_slows_down_then_forgets(db, clock):
-    limiter = SqliteLookups(db, max_failures=5, window=600, base_delay=30, max_delay=300)
+async def test_limiter_allows_then_slows_down_then_forgets(store, clock):
+    limiter = type(store.lookups)(store, max_failures=5, window=600, base_delay=30, max_delay=300)
     for _ in range(4):
         assert await limiter.record_failure("telegram", 1) == 0
         assert await limiter.check("telegram", 1) == 0
@@ -190,12 +189,12 @@ async def test_limiter_allows_then_slows_down_then_forgets(db, clock):
     assert await limiter.record_failure("telegram", 1) == 0
 
 
-async def test_limiter_forgets_only_after_a_quiet_window(db, clock):
+async def test_limiter_forgets_only_after_a_quiet_window(store, clock):
     for _ in range(6):
-        await db.lookups.record_failure("bale", 9)
-    assert await db.lookups.check("bale", 9) > 0
+        await store.lookups.record_failure("bale", 9)
+    assert await store.lookups.check("bale", 9) > 0
     clock.advance(seconds=599)
-    assert await db.lookups.record_failure("bale", 9) == 120  # the seventh in a row
+    assert await store.lookups.record_failure("bale", 9) == 120  # the seventh in a row
     clock.advance(seconds=600)
-    assert await db.lookups.check("bale", 9) == 0
-    assert await db.lookups.record_failure("bale", 9) == 0  # counted from one again
+    assert await store.lookups.check("bale", 9) == 0
+    assert await store.lookups.record_failure("bale", 9) == 0  # counted from one again
