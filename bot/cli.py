@@ -113,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     _staff_args(q)
     q.add_argument("name")
 
+    p = sub.add_parser("link", help="the deep link that opens a service's card (and a QR code of it)")
+    _knowledge_arg(p)
+    p.add_argument("service", metavar="ID", help="the service's id (its knowledge file's name)")
+    p.add_argument("--bot", default=None, help="the bot's username (default: BOT_USERNAME)")
+    p.add_argument("--png", type=Path, default=None, metavar="FILE", help="also write the QR code as a PNG")
+
     p = sub.add_parser("backup", help="an online, consistent copy of the database, also while the bot runs")
     p.add_argument("file", type=Path, metavar="FILE", help="the copy to write (replaced if it exists; 0600)")
     p.add_argument("--database", default=None, help="SQLite file or sqlite:///path (default: BOT_DATABASE)")
@@ -167,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(cmd_migrate_db(args.source, args.target, args.batch))
     if args.command in ("search", "ask"):
         return cmd_search(args, settings.knowledge_dir)
+    if args.command == "link":
+        return cmd_link(args.service, args.bot or settings.username, args.png, settings)
     if args.command == "backup":
         return cmd_backup(args.file, settings.database)
     if args.command == "healthcheck":
@@ -260,6 +268,36 @@ def cmd_console(args: argparse.Namespace, settings) -> int:
         return 2
     changes = {k: v for k, v in (("console_host", args.host), ("console_port", args.port)) if v is not None}
     return run_console(settings.model_copy(update=changes), knowledge)
+
+LINK_ROOTS = {"telegram": "https://t.me/{bot}?start={service}", "bale": "https://ble.ir/{bot}?start={service}"}
+
+
+def cmd_link(service_id: str, bot_name: str | None, png: Path | None, settings) -> int:
+    """`python -m bot link ID`: the link that opens a service's card in the bot (for an agency's web page),
+    and with --png a QR code of it (for the counter)."""
+    from bot.knowledge import KnowledgeError, load_knowledge
+
+    try:
+        knowledge = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    service = knowledge.get(service_id)
+    if service is None:
+        print(f"خدمتی با شناسه «{service_id}» در دانش نیست ({settings.knowledge_dir}).", file=sys.stderr)
+        return 2
+    if not bot_name:
+        print("نام کاربری بات را با --bot یا BOT_USERNAME بدهید (مثلاً khedmat_bot).", file=sys.stderr)
+        return 2
+    link = LINK_ROOTS[settings.platform].format(bot=bot_name.lstrip("@"), service=service.id)
+    print(link)
+    if png is not None:
+        import segno
+
+        segno.make(link, error="m").save(str(png), scale=8, border=4)
+        print(f"✔ QR code: {png}  ({service.title})")
+    return 0
+
 
 def cmd_backup(target: Path, database) -> int:
     """`python -m bot backup FILE`: SQLite's backup API, while the bot runs; the copy checked and counted."""

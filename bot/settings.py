@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BOT_", env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     token: str | None = None
+    username: str | None = None  # the bot's @username, for the deep links of `python -m bot link`
     platform: Literal["telegram", "bale"] = "telegram"
     api_base_url: str | None = None
     # A file path (as always) or a database URL, `sqlite:///data/bot.db`; storage.open_database reads both.

@@ -13,7 +13,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -43,6 +43,7 @@ LOG_FLUSH_SECONDS = 0.5  # conversation log rows are written in batches this oft
 SERVING_PATIENCE = 1.0  # seconds a write waits for another process's lock before the citizen hears "busy"
 
 COMMANDS = (("start", "منوی اصلی"), ("help", "راهنما"), ("cancel", "لغو کار جاری"))
+ADMIN_COMMANDS = (("stats", "آمار"), ("unanswered", "پرسش‌های بی‌پاسخ"), ("reload", "بارگذاری دوباره دانش"))
 SEND_POOL = 256  # connections for sending (PTB's default)
 
 
@@ -103,10 +104,17 @@ async def post_init(app: Application) -> None:
     if "notice_task" not in app.bot_data:
         start_notices(app)
     bot = app.bot
-    for call in (
+    rt = runtime_of(app)
+    calls = [
         lambda: bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS]),
         lambda: bot.set_my_short_description(T.BOT_NAME),
-    ):
+    ]
+    # Admins see their commands in the menu of their own chat with the bot; nobody else sees they exist.
+    admin_menu = [BotCommand(c, d) for c, d in (*COMMANDS, *ADMIN_COMMANDS)]
+    for platform, user_id in sorted(rt.settings.admin_ids, key=str):
+        if platform in (None, rt.profile.name):
+            calls.append(lambda user_id=user_id: bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(user_id)))
+    for call in calls:
         try:
             await call()
         except Exception as exc:

@@ -47,9 +47,12 @@ def help_reply(offer_desk: bool = False) -> Reply:
 
 async def start(d: Dialogue, turn: Turn, out: Outbox) -> None:
     """Greets the citizen, forgets the service they were looking at and shows the main menu; a form in
-    progress is set aside with a button to resume it."""
-    await d.remember_service(turn.user_id, None)
-    await d.send(out, turn.chat_id, main_menu(clean(turn.first_name)))
+    progress is set aside with a button to resume it. A deep link (`/start 13011031101`, from an agency's
+    web page or a QR code at the counter) opens that service's card instead of the menu."""
+    parts = (turn.text or "").split(maxsplit=1)
+    linked = d.knowledge.get(parts[1].strip()) if len(parts) == 2 else None
+    await d.remember_service(turn.user_id, linked.id if linked else None)
+    await d.send(out, turn.chat_id, answers.service_card(linked) if linked else main_menu(clean(turn.first_name)))
     paused = await registration.pause(d, turn.user_id)
     if paused is not None:
         await d.send(out, turn.chat_id, Reply(
