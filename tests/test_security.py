@@ -533,7 +533,7 @@ async def guesses_in_an_hour(d: Dialogue, clock, own_code: str, *, quiet_after_l
         else:
             assert reply.startswith(T.TRACK_WAIT.split("{")[0]), reply
             wait = await d.store.lookups.check(d.platform, SQUATTER)
-            clock.advance(seconds=d.store.lookups.window + 1 if quiet_after_limit else max(wait, 1))
+            clock.advance(seconds=d.store.lookups.limits.window + 1 if quiet_after_limit else max(wait, 1))
     return guesses
 
 

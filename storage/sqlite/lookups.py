@@ -1,17 +1,5 @@
-"""Slowing down a chat user who keeps trying tracking codes that are not theirs.
-
-Look-ups are owner-only, so guessing reveals nothing; the limiter is there so that a script hammering the
-bot with codes costs it time, and so a citizen who keeps mistyping gets a pause and a hint rather than an
-endless "not found". After `max_failures` failures the next try waits `base_delay`, and each further
-failure doubles the wait, up to `max_delay`, counted from the last failure. Only a quiet `window` after the
-last failure forgets them: a successful look-up does not (an account that owns one request would otherwise
-look it up between guesses and never be slowed down).
-
-Times: the last failure is stored as wall-clock time (so a restart keeps the count), but within the process
-the time since it is measured on a monotonic clock, so a wall clock set back or ahead neither lengthens a
-wait nor ends it; after a restart the wall clock is all there is, and a wait computed from it is clamped to
-the longest it may be. Tests move the database clock, which drives both. The contract is
-storage.api.LookupsRepo.
+"""Failed tracking-code look-ups per chat user, on SQLite: the counts are stored here; when a user must
+wait is storage/limiter.py's. The contract is storage.api.LookupsRepo.
 """
 
 from __future__ import annotations
@@ -19,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from storage.limiter import GuessLimiter
+
 if TYPE_CHECKING:
     from storage.sqlite.db import SqliteStore
-
-_REMEMBERED = 10_000  # users whose last failure this process measures on the monotonic clock
-
 
 class SqliteLookups:
     """Failed tracking-code look-ups per (platform, user). Get it as ``db.lookups``."""
@@ -39,30 +26,12 @@ class SqliteLookups:
         monotonic: Callable[[], float] | None = None,
     ) -> None:
         self._db = db
-        self.max_failures = max_failures
-        self.window = window
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self._monotonic = monotonic or db.monotonic
-        # (platform, user) → (the stored wall time of their last failure, the monotonic time it was recorded)
-        self._recent: dict[tuple[str, int], tuple[float, float]] = {}
-
-    def _now(self) -> float:
-        return self._db.now().timestamp()
+        self.limits = GuessLimiter(lambda: db.now().timestamp(), monotonic or db.monotonic, max_failures=max_failures,
+                                   window=window, base_delay=base_delay, max_delay=max_delay)
 
     def delay_after(self, failures: int) -> float:
         """How long the next try must wait after `failures` failures in a row (0 while under the limit)."""
-        if failures < self.max_failures:
-            return 0.0
-        return min(self.base_delay * 2 ** (failures - self.max_failures), self.max_delay)
-
-    def _since(self, key: tuple[str, int], last_failure: float) -> float:
-        """Seconds since the last failure: by the monotonic clock if this process recorded it, else by the
-        wall clock, never negative (a clock set back must not make a wait longer than its delay)."""
-        seen = self._recent.get(key)
-        if seen is not None and seen[0] == last_failure:
-            return max(0.0, self._monotonic() - seen[1])
-        return max(0.0, self._now() - last_failure)
+        return self.limits.delay_after(failures)
 
     async def check(self, platform: str, user_id: int) -> float:
         """Seconds this user must wait before the next look-up; 0.0 means go ahead."""
@@ -72,11 +41,7 @@ class SqliteLookups:
         )
         if row is None:
             return 0.0
-        since = self._since((platform, user_id), row["last_failure"])
-        if since >= self.window:
-            return 0.0
-        delay = self.delay_after(row["count"])
-        return min(max(0.0, delay - since), delay)
+        return self.limits.wait((platform, user_id), row["count"], row["last_failure"])
 
     async def record_failure(self, platform: str, user_id: int) -> float:
         """Counts a failed look-up; returns the wait it imposes on the next one (for the reply to say so)."""
@@ -85,10 +50,8 @@ class SqliteLookups:
             rows = list(await conn.execute_fetchall(
                 "SELECT count, last_failure FROM lookup_failures WHERE platform = ? AND user_id = ?", key
             ))
-            count = 1
-            if rows and self._since(key, rows[0]["last_failure"]) < self.window:
-                count = rows[0]["count"] + 1
-            now = self._now()
+            count = self.limits.next_count(key, (rows[0]["count"], rows[0]["last_failure"]) if rows else None)
+            now = self.limits.now()
             await conn.execute(
                 "INSERT INTO lookup_failures (platform, user_id, count, window_start, last_failure)"
                 " VALUES (?, ?, ?, ?, ?)"
@@ -97,24 +60,14 @@ class SqliteLookups:
                 "   last_failure = excluded.last_failure",
                 (platform, user_id, count, now, now),
             )
-        self._remember(key, now)
+        self.limits.remember(key, now)
         return self.delay_after(count)
-
-    def _remember(self, key: tuple[str, int], wall: float) -> None:
-        mono = self._monotonic()
-        self._recent.pop(key, None)
-        self._recent[key] = (wall, mono)
-        if len(self._recent) > _REMEMBERED:  # the oldest half: their windows are long over, or the wall clock serves
-            for old in list(self._recent)[: _REMEMBERED // 2]:
-                del self._recent[old]
 
     async def prune(self, older_than_days: float = 1.0) -> int:
         """Drops the failures of users quiet for that long (long past any window); returns how many."""
-        cutoff = self._now() - older_than_days * 86400
+        cutoff = self.limits.now() - older_than_days * 86400
         async with self._db.write() as conn:
             cursor = await conn.execute("DELETE FROM lookup_failures WHERE last_failure < ?", (cutoff,))
-        for key, (wall, _) in list(self._recent.items()):
-            if wall < cutoff:
-                del self._recent[key]
+        self.limits.forget_before(cutoff)
         return cursor.rowcount
 
