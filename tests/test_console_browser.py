@@ -3,8 +3,9 @@ reach the internet here, so never `playwright install`), against `python -m bot 
 starts it, on a temporary database the real dialogue filled.
 
 A clerk signs in, reads the dashboard (charts drawn), opens a conversation (masked), and changes a request's
-status; the citizen's notice then waits for the bot's notice loop. Screenshots of the main pages go to
-docs/screenshots/ (shown in the README).
+status; the citizen's notice then waits for the bot's notice loop. Screenshots of the main pages go to a
+temporary folder, or to docs/screenshots/ (shown in the README) with `SCREENSHOTS=docs` — so a test run
+leaves the working tree as it was.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from tests.support.console import KARA_CODE, PASSWORD, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("SCREENSHOTS") == "docs" else None
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 
@@ -78,7 +79,8 @@ def test_a_clerk_reads_the_dashboard_opens_a_conversation_and_changes_a_status(t
                                   stdin=subprocess.DEVNULL, stdout=out, stderr=out)
     try:
         wait_until_serving(f"{base}/login", server, log)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shots = SCREENSHOTS or tmp_path / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
             try:
@@ -90,7 +92,7 @@ def test_a_clerk_reads_the_dashboard_opens_a_conversation_and_changes_a_status(t
                 expect(page).to_have_url(f"{base}/login?next=/")
                 assert page.locator("html").get_attribute("dir") == "rtl"
                 assert page.locator("html").get_attribute("lang") == "fa"
-                page.screenshot(path=SCREENSHOTS / "login.png")
+                page.screenshot(path=shots / "login.png")
                 page.fill("input[name=name]", "maryam")
                 page.fill("input[name=password]", PASSWORD)
                 page.click("button[type=submit]")
@@ -100,7 +102,7 @@ def test_a_clerk_reads_the_dashboard_opens_a_conversation_and_changes_a_status(t
                 # 10 turns of one citizen, 3 of the other, in Persian digits
                 expect(page.locator("[data-figure=incoming]")).to_have_text("۱۳")
                 expect(page.locator("#table-services")).to_contain_text("ارائه معرفی‌نامه دریافت تسهیلات طرح کارا")
-                page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
+                page.screenshot(path=shots / "dashboard.png", full_page=True)
 
                 page.click("nav >> text=گفت‌وگوها")
                 page.click("a.open >> nth=1")  # the older conversation: the Kara citizen's
@@ -108,14 +110,14 @@ def test_a_clerk_reads_the_dashboard_opens_a_conversation_and_changes_a_status(t
                 expect(transcript).to_contain_text("مدارک لازم برای وام کارا چیه؟")
                 expect(transcript).to_contain_text("کد ملی من ********")
                 assert KARA_CODE not in transcript.inner_text()
-                page.screenshot(path=SCREENSHOTS / "conversation.png", full_page=True)
+                page.screenshot(path=shots / "conversation.png", full_page=True)
 
                 page.click("nav >> text=پرسش‌های بی‌پاسخ")
                 expect(page.locator(".question").first).to_contain_text("صدور گذرنامه")
-                page.screenshot(path=SCREENSHOTS / "unanswered.png", full_page=True)
+                page.screenshot(path=shots / "unanswered.png", full_page=True)
 
                 page.click("nav >> text=درخواست‌ها")
-                page.screenshot(path=SCREENSHOTS / "requests.png", full_page=True)
+                page.screenshot(path=shots / "requests.png", full_page=True)
                 page.click(f"a[href='/requests/{code}']")
                 expect(page.locator("#national-code")).not_to_contain_text("۰۰۱۳۵۴۲۴۱")
                 page.select_option("#new-status", "under_review")
@@ -123,7 +125,7 @@ def test_a_clerk_reads_the_dashboard_opens_a_conversation_and_changes_a_status(t
                 page.click("form.status-form button[type=submit]")
                 expect(page.locator(".flash")).to_contain_text("شهروند در گفت‌وگو باخبر می‌شود")
                 expect(page.locator("#status")).to_have_text("در حال بررسی")
-                page.screenshot(path=SCREENSHOTS / "request.png", full_page=True)
+                page.screenshot(path=shots / "request.png", full_page=True)
                 assert all(url.startswith(base) for url in requested), "nothing may be loaded from elsewhere"
             finally:
                 browser.close()
