@@ -4,15 +4,13 @@ storage.api.LogRepo."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as _dt
-import logging
 from typing import TYPE_CHECKING, Any
 
 from storage.masking import mask_personal_data
 from storage.postgres import retention
 from storage.records import TEHRAN_OFFSET, DayStats, Direction, LogEntry, UnansweredQuestion
+from storage.rowbuffer import RowBuffer
 
 if TYPE_CHECKING:
     from storage.postgres.db import PostgresStore
@@ -40,7 +38,6 @@ _INSERT = (
     "INSERT INTO message_log (created_at, platform, user_id, chat_id, direction, text, intent,"
     " service_id, score, answered, normalized, handling_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
 )
-MAX_BUFFERED = 2000
 
 
 class PostgresLog:
@@ -48,8 +45,7 @@ class PostgresLog:
 
     def __init__(self, db: PostgresStore) -> None:
         self._db = db
-        self._buffer: list[tuple] | None = None
-        self._flusher: asyncio.Task | None = None
+        self._buffer = RowBuffer(self._write_many)
 
     async def add(
         self,
@@ -83,51 +79,28 @@ class PostgresLog:
             mask_personal_data(normalized) if normalized else normalized,
             None if handling_ms is None else float(handling_ms),
         )
-        if self._buffer is not None:
-            self._buffer.append(row)
-            if len(self._buffer) >= MAX_BUFFERED:
-                await self.flush()
+        if self._buffer.on:  # written by the flusher, many rows per transaction
+            await self._buffer.add(row)
             return 0
         async with self._db.write() as conn:
             return int(await conn.fetchval(f"{_INSERT} RETURNING id", *row))
 
     def buffer(self, interval: float) -> None:
-        """From now on, rows are kept in memory and written every `interval` seconds in one transaction."""
-        if self._buffer is None:
-            self._buffer = []
-            self._flusher = asyncio.get_running_loop().create_task(self._flush_every(interval), name="log-flush")
-
-    async def _flush_every(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.flush()
-            except Exception:
-                logging.getLogger(__name__).warning("could not write the conversation log", exc_info=True)
+        """From now on, rows are kept in memory and written every `interval` seconds in one transaction
+        (storage/rowbuffer.py)."""
+        self._buffer.start(interval)
 
     async def flush(self) -> int:
         """Writes the rows kept in memory; returns how many."""
-        if not self._buffer:
-            return 0
-        rows, self._buffer = self._buffer, []
-        try:
-            async with self._db.write() as conn:
-                await conn.executemany(_INSERT, rows)
-        except BaseException:
-            self._buffer[:0] = rows
-            raise
-        return len(rows)
+        return await self._buffer.flush()
 
     async def stop_buffering(self) -> None:
         """Writes what is kept and goes back to writing each row at once."""
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
-            self._flusher = None
-        if self._buffer is not None:
-            await self.flush()
-            self._buffer = None
+        await self._buffer.stop()
+
+    async def _write_many(self, rows: list[tuple]) -> None:
+        async with self._db.write() as conn:
+            await conn.executemany(_INSERT, rows)
 
     async def query(
         self,

@@ -9,15 +9,13 @@ is storage.api.LogRepo.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as _dt
-import logging
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from storage.masking import mask_personal_data
 from storage.records import TEHRAN_OFFSET, ConversationSummary, DayStats, Direction, LogEntry, UnansweredQuestion
+from storage.rowbuffer import RowBuffer
 from storage.sqlite import retention
 from storage.sqlite._common import dumps, from_iso, to_iso
 
@@ -47,7 +45,6 @@ _INSERT = (
     "INSERT INTO message_log (created_at, platform, user_id, chat_id, direction, text, intent,"
     " service_id, score, answered, normalized, handling_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-MAX_BUFFERED = 2000
 _IN_SERVICES = "service_id IN (SELECT value FROM json_each(?))"
 _ACCOUNT = "COALESCE(platform, '') || ':' || user_id"
 
@@ -71,8 +68,7 @@ class SqliteLog:
 
     def __init__(self, db: SqliteStore) -> None:
         self._db = db
-        self._buffer: list[tuple] | None = None
-        self._flusher: asyncio.Task | None = None
+        self._buffer = RowBuffer(self._write_many)
 
     async def add(
         self,
@@ -110,54 +106,29 @@ class SqliteLog:
             mask_personal_data(normalized) if normalized else normalized,
             handling_ms,
         )
-        if self._buffer is not None:  # written by the flusher, many rows per transaction
-            self._buffer.append(row)
-            if len(self._buffer) >= MAX_BUFFERED:
-                await self.flush()
+        if self._buffer.on:  # written by the flusher, many rows per transaction
+            await self._buffer.add(row)
             return 0
         async with self._db.write() as conn:
             cursor = await conn.execute(_INSERT, row)
             return int(cursor.lastrowid or 0)
 
     def buffer(self, interval: float) -> None:
-        """From now on, rows are kept in memory and written every `interval` seconds in one transaction:
-        under load the log then costs one write for many messages instead of one each. Rows still in
-        memory are lost if the process is killed (never a request: only log rows)."""
-        if self._buffer is None:
-            self._buffer = []
-            self._flusher = asyncio.get_running_loop().create_task(self._flush_every(interval), name="log-flush")
-
-    async def _flush_every(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.flush()
-            except Exception:
-                logging.getLogger(__name__).warning("could not write the conversation log", exc_info=True)
+        """From now on, rows are kept in memory and written every `interval` seconds in one transaction
+        (storage/rowbuffer.py)."""
+        self._buffer.start(interval)
 
     async def flush(self) -> int:
         """Writes the rows kept in memory; returns how many."""
-        if not self._buffer:
-            return 0
-        rows, self._buffer = self._buffer, []
-        try:
-            async with self._db.write() as conn:
-                await conn.executemany(_INSERT, rows)
-        except BaseException:
-            self._buffer[:0] = rows  # keep them for the next try
-            raise
-        return len(rows)
+        return await self._buffer.flush()
 
     async def stop_buffering(self) -> None:
         """Writes what is kept and goes back to writing each row at once."""
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
-            self._flusher = None
-        if self._buffer is not None:
-            await self.flush()
-            self._buffer = None
+        await self._buffer.stop()
+
+    async def _write_many(self, rows: list[tuple]) -> None:
+        async with self._db.write() as conn:
+            await conn.executemany(_INSERT, rows)
 
     async def query(
         self,
