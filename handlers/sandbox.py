@@ -39,6 +39,8 @@ class Sandbox:
     async def __aenter__(self) -> Sandbox:
         knowledge = load_knowledge(self.settings.knowledge_dir)
         self.db = await open_database(self.settings.database)
+        # The inbox remembers the update ids of earlier sessions: the simulated platform goes on after them.
+        self.peer.continue_after(await self.db.inbox.last_update_id(self.settings.platform))
         self.app = build_application(self.settings, self.db, knowledge, request=PeerRequest(self.peer),
                                      get_updates_request=PeerRequest(self.peer, read_timeout=30))
         self._running = running(self.app, poll_interval=0.0, poll_timeout=10)

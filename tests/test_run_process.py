@@ -96,3 +96,15 @@ async def test_the_bot_process_sets_its_commands_menu_on_telegram(peer_server, t
         commands = list(peer.commands.values())
         assert await bot.terminate() == 0
     assert commands and [c["command"] for c in commands[0]] == ["start", "help", "cancel"]
+
+
+async def test_the_sandbox_chat_answers_again_after_a_restart_on_the_same_database(tmp_path: Path) -> None:
+    """The inbox remembers the update ids of the first session; the second one must still be answered."""
+    from bot.settings import Settings
+    from handlers.sandbox import Sandbox
+
+    settings = Settings(_env_file=None, database=tmp_path / "bot.db")
+    for _ in range(2):
+        async with Sandbox(settings) as box:
+            [welcome, *_] = await box.say("/start")
+            assert welcome["plain"].startswith("سلام")

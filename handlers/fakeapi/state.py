@@ -108,6 +108,12 @@ class PeerState:
     # Fault injection and inspection
     # ----------------------------------------------------------------------------------------------
 
+
+    def continue_after(self, update_id: int | None) -> None:
+        """Numbers the next updates after `update_id`, as a real platform does for a bot that already
+        received updates (the sandbox on a database kept from an earlier session)."""
+        if update_id is not None:
+            self._update_ids = itertools.count(update_id + 1)
     def fail_next(
         self,
         method: str,
