@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     # Messages a second to the platform for the whole bot (Telegram allows about 30); 0: not paced (a
     # local test server that limits nothing).
     send_rate: float = Field(default=30.0, ge=0)
+    # Two instances on one PostgreSQL database: seconds a status notice or a queued reply stays with the
+    # instance whose delivery loop took it (killed meanwhile, the other instance sends it after that).
+    claim_lease: float = Field(default=60.0, gt=0)
     log_format: Literal["text", "json"] = "text"
 
     @field_validator("admin_ids", "staff_ids", mode="before")

@@ -64,7 +64,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 self.on_done(update)
 
     async def _process(self, update: object, coroutine: Awaitable) -> None:
-        key = _user_key(update)
+        key = account_of(update)
         if key is None:
             await super().process_update(update, coroutine)
             return
@@ -127,7 +127,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             log.info("could not tell a flooding user to slow down: %s", exc)
 
 
-def _user_key(update: object) -> int | None:
+def account_of(update: object) -> int | None:
+    """Whose updates must keep their order: the user's id, else the chat's (None for neither). The shared
+    inbox (handlers/inbox.py) hands an account's updates to one instance at a time by the same key."""
     if isinstance(update, Update):
         user = update.effective_user
         if user is not None:

@@ -15,6 +15,13 @@ a crash before that point handles it again after the restart, and the citizen, w
 answer once; a crash after it cannot repeat an answer. Only a crash in the instant between the mark and
 the platform's acceptance of the reply can lose that one reply. Marks are written in groups, as soon as
 the previous group is written, so under load they cost one transaction for many updates.
+
+On a database several instances share (PostgreSQL, storage.api.SharedInboxRepo), an update stored here may
+be handled by the other instance and the other way round: what is stored only wakes the claim loop, which
+asks the inbox for the updates this instance is to handle (all of one account at a time, oldest first) and
+queues those. Once an update is finished and its done mark written, it is released, and an account with
+nothing left in hand may go to the other instance. Updates a killed instance had in hand and not marked
+done are claimed by the other one.
 """
 
 from __future__ import annotations
@@ -28,12 +35,15 @@ from telegram import Update
 from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
+from handlers.concurrency import account_of
 from storage import StorageUnavailable
+from storage.api import SharedInboxRepo
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
 STORE_RETRY = 1.0  # seconds before writing done marks again when the inbox could not be written
+CLAIM_EVERY = 0.1  # seconds between looks for updates the other instance stored (a shared inbox)
 
 
 class DurableInbox:
@@ -45,16 +55,26 @@ class DurableInbox:
         self.app = app
         self.rt = app.bot_data["rt"]
         self._done: list[tuple[int, asyncio.Future[None]]] = []
-        self._marked: set[int] = set()  # ids marked (or being marked) by this process
+        self._marks: dict[int, asyncio.Future[None]] = {}  # ids marked (or being marked) by this process
         self._marking: asyncio.Task | None = None
         self.failed: BaseException | None = None  # a fatal error (invalid token) that stopped receiving
+        # A database several instances share: updates are claimed from it rather than queued as they come.
+        self.shared = isinstance(self.rt.db.inbox, SharedInboxRepo)
+        self._wake = asyncio.Event()
+        self._claiming: asyncio.Task | None = None
+        self._finished: list[int] = []  # to release (a shared inbox), once their done marks are written
+        self._releasing: asyncio.Task | None = None
 
     @property
     def platform(self) -> str:
         return self.rt.profile.name
 
     async def start(self) -> None:
-        """Queues what the inbox holds undone (oldest first); a subclass then starts receiving."""
+        """Queues what the inbox holds undone (oldest first), or, on a shared inbox, starts claiming; a
+        subclass then starts receiving."""
+        if self.shared:
+            self._claiming = asyncio.get_running_loop().create_task(self._claim(), name="inbox-claim")
+            return
         for row in await self.rt.db.inbox.pending(self.platform):
             await self._queue(Update.de_json(json.loads(row.payload), self.app.bot))
 
@@ -63,18 +83,33 @@ class DurableInbox:
 
     async def stop(self) -> None:
         """Stops receiving (the done marks are written by `flush`)."""
+        await self._stop_claiming()
+
+    async def _stop_claiming(self) -> None:
+        if self._claiming is not None:
+            self._claiming.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._claiming
+            self._claiming = None
 
     async def store(self, updates: list[Update]) -> None:
-        """Stores updates in the inbox (one transaction) and queues those not received before. Only once
-        this returns may the platform be told they arrived."""
+        """Stores updates in the inbox (one transaction) and queues those not received before (a shared
+        inbox: wakes the claim loop). Only once this returns may the platform be told they arrived."""
         payloads = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
+        accounts = {u.update_id: account_of(u) for u in updates}
         try:
-            new = set(await self.rt.db.inbox.add(self.platform, payloads))
+            new = set(await self.rt.db.inbox.add(self.platform, payloads, accounts))
         except StorageUnavailable as exc:
             # The database is locked or read-only: the citizen is still answered (at least that the
             # bot is busy), from memory; only while the database is down is a crash able to lose these.
             log.warning("could not store %d updates (%s); handling them from memory", len(updates), exc)
-            new = {u.update_id for u in updates}
+            for update in updates:
+                await self._queue(update)
+            return
+        if self.shared:
+            if new:
+                self._wake.set()
+            return
         for update in updates:
             if update.update_id in new:
                 await self._queue(update)
@@ -83,14 +118,33 @@ class DurableInbox:
         self.rt.metrics.received(update)
         await self.app.update_queue.put(update)
 
+    async def _claim(self) -> None:
+        """Queues the updates the shared inbox hands this instance: at once when one was stored here, every
+        CLAIM_EVERY seconds for those stored by the other instance (or left by one that died)."""
+        backoff = STORE_RETRY
+        while True:
+            self._wake.clear()
+            try:
+                rows = await self.rt.db.inbox.claim(self.platform)  # type: ignore[attr-defined]
+            except StorageUnavailable as exc:
+                log.warning("could not claim updates from the inbox (%s); trying again in %.0f s", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                continue
+            backoff = STORE_RETRY
+            for row in rows:
+                await self._queue(Update.de_json(json.loads(row.payload), self.app.bot))
+            if not rows:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), CLAIM_EVERY)
+
     def commit(self, update_id: int) -> asyncio.Future[None]:
         """Marks an update done; the future resolves once the mark is written (or could not be: the reply
         is never held up by the inbox)."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if update_id in self._marked:
-            future.set_result(None)
+        future = self._marks.get(update_id)
+        if future is not None:
             return future
-        self._marked.add(update_id)
+        future = self._marks[update_id] = asyncio.get_running_loop().create_future()
         self._done.append((update_id, future))
         if self._marking is None or self._marking.done():
             self._marking = asyncio.get_running_loop().create_task(self._mark(), name="inbox-done")
@@ -100,17 +154,37 @@ class DurableInbox:
         """Called when the bot is finished with an update (handled, failed, or dropped by flood control)."""
         self.rt.metrics.done(update)
         if isinstance(update, Update):
-            self.commit(update.update_id)
-            self._marked.discard(update.update_id)  # finished: no later commit will ask again
+            written = self.commit(update.update_id)
+            self._marks.pop(update.update_id, None)  # finished: no later commit will ask again
+            if self.shared:
+                written.add_done_callback(lambda _, update_id=update.update_id: self._release(update_id))
+
+    def _release(self, update_id: int) -> None:
+        """Lets the shared inbox know an update is finished here, its done mark written (in groups, as the
+        marks are)."""
+        self._finished.append(update_id)
+        if self._releasing is None or self._releasing.done():
+            self._releasing = asyncio.get_running_loop().create_task(self._write_releases(), name="inbox-release")
+
+    async def _write_releases(self) -> None:
+        while self._finished:
+            batch, self._finished = self._finished, []
+            try:
+                await self.rt.db.inbox.release(self.platform, batch)  # type: ignore[attr-defined]
+            except Exception as exc:  # the connection holding the accounts is gone, and with it the locks
+                log.warning("could not release %d updates: %s", len(batch), exc)
 
     async def flush(self) -> None:
         """Writes the done marks still in memory (on the way out): one last try, never a wait for a
-        database that stays locked."""
+        database that stays locked. The accounts a shared inbox held are let go when the store closes."""
         if self._marking is not None and not self._marking.done():
             self._marking.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._marking
         await self._mark(retry=False)
+        if self._releasing is not None and not self._releasing.done():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._releasing
 
     async def _mark(self, retry: bool = True) -> None:
         while self._done:
@@ -121,7 +195,9 @@ class DurableInbox:
                 log.warning("could not mark %d updates handled: %s", len(batch), exc)
                 if not retry:
                     return
-                self._done[:0] = [(u, asyncio.get_running_loop().create_future()) for u, _ in batch]
+                again = [(u, asyncio.get_running_loop().create_future()) for u, _ in batch]
+                self._marks.update((u, f) for u, f in again if u in self._marks)
+                self._done[:0] = again
                 await asyncio.sleep(STORE_RETRY)
             finally:
                 for _, future in batch:
@@ -150,6 +226,7 @@ class DurablePoller(DurableInbox):
 
     async def stop(self) -> None:
         """Stops fetching, and tells the platform which updates are safely stored."""
+        await super().stop()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -295,7 +295,7 @@ async def drain_outbox(rt: Runtime, bot) -> int:
     delivered. A reply the platform keeps refusing is tried again later, with a growing pause."""
     delivered = 0
     profile = rt.profile
-    for item in await rt.db.outbox.due(profile.name):
+    for item in await rt.db.outbox.due(profile.name, lease=rt.settings.claim_lease):
         data = json.loads(item.payload)
         pieces, reply = data["pieces"], from_json(data["reply"])
         try:
@@ -324,7 +324,10 @@ async def drain_outbox(rt: Runtime, bot) -> int:
             log.error("a queued reply to chat %s was refused for good: %s", item.chat_id, exc)
         await rt.db.outbox.sent(item.id)
         delivered += 1
-    rt.waiting_chats.intersection_update(await rt.db.outbox.waiting_chats(profile.name))
+    # Chats another instance queued replies for (a shared database) are waited behind too, from now on.
+    waiting = await rt.db.outbox.waiting_chats(profile.name)
+    rt.waiting_chats.intersection_update(waiting)
+    rt.waiting_chats.update(waiting)
     return delivered
 
 

@@ -108,6 +108,7 @@ class WebhookReceiver(DurableInbox):
 
     async def stop(self) -> None:
         """Stops watching; the webhook stays set, so the platform keeps updates for the next start."""
+        await super().stop()
         if self._watch is not None:
             self._watch.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

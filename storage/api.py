@@ -14,7 +14,7 @@ rules raise ValueError with a Persian message (storage.requests.check_transition
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, Protocol, Self, runtime_checkable
 
 from storage.records import (
@@ -197,6 +197,12 @@ class RequestsRepo(Protocol):
     async def undelivered(self, platform: str | None, limit: int = 50) -> list[StatusNotice]:
         """Status changes the citizen has not been told about yet, oldest first; a fresh submission is left
         alone for storage.requests.CONFIRMATION_GRACE_SECONDS (its handler is confirming it)."""
+        ...
+
+    async def claim_undelivered(self, platform: str | None, lease: float, limit: int = 50) -> list[StatusNotice]:
+        """As `undelivered`, for the delivery loop that is about to send them: on a database several
+        instances share, each notice is handed to one caller for `lease` seconds (the others skip it; not
+        marked delivered by then, it is handed out again), so no notice is sent twice."""
         ...
 
     async def mark_confirmed(self, code: str) -> None:
@@ -481,9 +487,12 @@ class InboxRepo(Protocol):
     told it arrived, and marked done once handled, so a crash loses nothing and a redelivered update is
     not handled twice."""
 
-    async def add(self, platform: str, updates: list[tuple[int, str]]) -> list[int]:
+    async def add(self, platform: str, updates: list[tuple[int, str]],
+                  accounts: Mapping[int, int | None] | None = None) -> list[int]:
         """Stores (update_id, JSON) pairs in one transaction; returns the ids that were new (the others
-        were received before and are not to be handled again)."""
+        were received before and are not to be handled again). `accounts` says, by update id, whose
+        updates must keep their order (the user, else the chat): a shared inbox hands out one account's
+        updates to one instance at a time."""
         ...
 
     async def pending(self, platform: str) -> list[InboxUpdate]:
@@ -504,6 +513,24 @@ class InboxRepo(Protocol):
 
 
 @runtime_checkable
+class SharedInboxRepo(InboxRepo, Protocol):
+    """An inbox several bot instances share (PostgreSQL behind a load balancer): each stores what it
+    receives, and the updates of one account are handed to one instance at a time, oldest first, so one
+    citizen's updates keep their order whichever instance received them. The updates an instance had in
+    hand when it died are handed to another (those not yet marked done)."""
+
+    async def claim(self, platform: str, limit: int = 1000) -> list[InboxUpdate]:
+        """The pending updates this instance is to handle now, oldest first (never one handed out before
+        and not yet released)."""
+        ...
+
+    async def release(self, platform: str, update_ids: list[int]) -> None:
+        """These updates are finished here (handled, and marked done before): an account with none left in
+        hand may go to another instance."""
+        ...
+
+
+@runtime_checkable
 class OutboxRepo(Protocol):
     """Replies the platform refused for now (``store.outbox``): kept in order per chat and sent by the
     delivery loop when allowed, so no reply is dropped silently."""
@@ -512,8 +539,10 @@ class OutboxRepo(Protocol):
         """Keeps a reply to send in `delay` seconds at the earliest; returns its id."""
         ...
 
-    async def due(self, platform: str, limit: int = 100) -> list[OutgoingReply]:
-        """Replies whose time has come, oldest first (only the oldest one of each chat, to keep order)."""
+    async def due(self, platform: str, limit: int = 100, lease: float = 60.0) -> list[OutgoingReply]:
+        """Replies whose time has come, oldest first (only the oldest one of each chat, to keep order). On a
+        database several instances share, they are handed to this caller for `lease` seconds: the others
+        skip them until then, so none is sent twice."""
         ...
 
     async def sent(self, reply_id: int) -> None:

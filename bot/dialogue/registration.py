@@ -275,7 +275,8 @@ async def deliver_notices(d: Dialogue, out: Outbox) -> int:
     confirmations that could not be sent at the time; returns how many were delivered. A citizen who
     blocked the bot is skipped for good; other failures are retried later."""
     delivered = 0
-    for notice in await d.store.requests.undelivered(d.platform):
+    # Claimed: another instance's delivery loop, on the same database, gets other notices.
+    for notice in await d.store.requests.claim_undelivered(d.platform, lease=d.settings.claim_lease):
         if notice.tracking_code in d.confirming:  # its turn is still sending it (e.g. flood control)
             continue
         service = d.knowledge.get(notice.service_id)

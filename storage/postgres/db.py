@@ -235,8 +235,10 @@ class PostgresStore:
             pass
 
     async def close(self) -> None:
-        """Writes buffered log rows, then closes the pool (waiting for connections in use)."""
+        """Writes buffered log rows, lets go of the accounts the inbox holds, then closes the pool (waiting
+        for connections in use)."""
         await self.log.stop_buffering()
+        await self.inbox.close()
         await self._pool.close()
 
     async def __aenter__(self) -> Self:
@@ -246,6 +248,34 @@ class PostgresStore:
         await self.close()
 
     # -- for the repositories ------------------------------------------------------------------------------
+
+    async def session(self) -> asyncpg.Connection:
+        """A connection of the pool for the caller to keep (its session-level advisory locks live as long as
+        it does); give it back with `end_session`. StorageUnavailable when none is free within the patience."""
+        try:
+            return await self._pool.acquire(timeout=self._patience)
+        except Exception as exc:
+            neutral = translate(exc)
+            if neutral is not None:
+                raise neutral from exc
+            raise
+
+    @staticmethod
+    def neutral(exc: BaseException) -> tuple[BaseException, bool]:
+        """(the error to raise for `exc` — its neutral one, or itself when it is a bug —, whether the
+        connection it came from is broken), for a repository working on a kept connection."""
+        return translate(exc) or exc, _connection_is_broken(exc)
+
+    async def end_session(self, conn: asyncpg.Connection, *, broken: bool = False) -> None:
+        """Gives a kept connection back with its session locks released (a broken one is closed instead)."""
+        if broken:
+            conn.terminate()
+        else:
+            try:
+                await conn.execute("SELECT pg_advisory_unlock_all()")
+            except Exception:
+                conn.terminate()
+        await self._pool.release(conn)
 
     def now(self) -> _dt.datetime:
         """The current time (aware, UTC) by the clock given at open, cut to milliseconds as on SQLite, so

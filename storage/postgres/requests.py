@@ -195,6 +195,29 @@ class PostgresRequests:
             for r in rows
         ]
 
+    async def claim_undelivered(self, platform: str | None, lease: float, limit: int = 50) -> list[StatusNotice]:
+        """As `undelivered`, each notice handed to this caller alone for `lease` seconds: the rows are
+        taken with FOR UPDATE SKIP LOCKED (another instance claiming at the same moment gets others) and
+        stamped `claimed_until`, which the other instances respect until then."""
+        now = self._db.now()
+        grace = now - _dt.timedelta(seconds=rules.CONFIRMATION_GRACE_SECONDS)
+        async with self._db.write() as conn:
+            rows = await conn.fetch(
+                "UPDATE request_events AS e SET claimed_until = $5 FROM requests AS r"
+                " WHERE r.id = e.request_id AND e.id IN ("
+                "  SELECT e2.id FROM request_events e2 JOIN requests r2 ON r2.id = e2.request_id"
+                "  WHERE e2.notified_at IS NULL AND r2.platform IS NOT DISTINCT FROM $1"
+                "  AND (e2.status != $2 OR e2.created_at < $3) AND (e2.claimed_until IS NULL OR e2.claimed_until <= $6)"
+                "  ORDER BY e2.id LIMIT $4 FOR UPDATE OF e2 SKIP LOCKED)"
+                " RETURNING e.id, e.status, e.note, e.created_at, r.tracking_code, r.service_id, r.chat_id",
+                platform, SUBMITTED, grace, limit, now + _dt.timedelta(seconds=max(0.0, lease)), now,
+            )
+        return [
+            StatusNotice(event_id=r["id"], tracking_code=r["tracking_code"], service_id=r["service_id"],
+                         chat_id=r["chat_id"], status=r["status"], note=r["note"], created_at=r["created_at"])
+            for r in sorted(rows, key=lambda r: r["id"])
+        ]
+
     async def mark_confirmed(self, code: str) -> None:
         """Records that the confirmation of a submission (with its tracking code) reached the citizen."""
         async with self._db.write() as conn:

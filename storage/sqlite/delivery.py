@@ -6,6 +6,7 @@ The contracts are storage.api.InboxRepo and storage.api.OutboxRepo.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from storage.records import InboxUpdate, OutgoingReply
@@ -21,7 +22,10 @@ class SqliteInbox:
     def __init__(self, db: SqliteStore) -> None:
         self._db = db
 
-    async def add(self, platform: str, updates: list[tuple[int, str]]) -> list[int]:
+    async def add(self, platform: str, updates: list[tuple[int, str]],
+                  accounts: Mapping[int, int | None] | None = None) -> list[int]:
+        # One process serves a SQLite file: nobody else to hand an account's updates to, so `accounts` is
+        # not kept.
         if not updates:
             return []
         now = to_iso(self._db.now())
@@ -86,7 +90,8 @@ class SqliteOutbox:
             )
             return int(cursor.lastrowid)
 
-    async def due(self, platform: str, limit: int = 100) -> list[OutgoingReply]:
+    async def due(self, platform: str, limit: int = 100, lease: float = 60.0) -> list[OutgoingReply]:
+        # One process, one delivery loop: nothing to hand out, so no lease is taken.
         rows = await self._db.fetchall(
             "SELECT o.id, o.chat_id, o.payload, o.attempts FROM outbox AS o"
             " WHERE o.platform = ? AND o.not_before <= ?"

@@ -247,6 +247,11 @@ class SqliteRequests:
             for r in rows
         ]
 
+    async def claim_undelivered(self, platform: str | None, lease: float, limit: int = 50) -> list[StatusNotice]:
+        """As `undelivered`: one process serves a SQLite file, so there is nobody to hand a notice to
+        instead (no lease is taken)."""
+        return await self.undelivered(platform, limit)
+
     async def mark_confirmed(self, code: str) -> None:
         """Records that the confirmation of a submission (with its tracking code) reached the citizen."""
         async with self._db.write() as conn:
