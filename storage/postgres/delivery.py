@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from storage.api import StorageUnavailable
 from storage.records import InboxUpdate, OutgoingReply
 
 if TYPE_CHECKING:
