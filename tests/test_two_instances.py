@@ -22,8 +22,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from bot import texts as T
 from handlers.fakeapi import BotApiPeer, WebhookPusher, start_peer_server
 from storage.postgres import PostgresStore
@@ -31,7 +29,6 @@ from storage.requests import APPROVED, UNDER_REVIEW
 from tests.support.balancer import LoadBalancer
 from tests.support.process import FIRST_ANSWER_TIMEOUT, bot_process, free_port
 from tests.test_faults import code_in, register
-
 
 USERS = int(os.environ.get("TWO_INSTANCES_USERS", "200"))
 PER_USER = 10  # updates from each citizen
@@ -105,7 +102,7 @@ async def test_two_instances_behind_a_balancer_one_killed_halfway(postgres_url: 
     words = {u: [word(u * 16 + k) for k in range(PER_USER if u in writers else PER_USER - 6)] for u in users}
     total = sum(len(w) for w in words.values()) + 6 * len(registrants)
     changed: Counter[str] = Counter()  # status changes made per tracking code
-    killed_at = 0
+    killed_at = in_hand = 0
     store = await PostgresStore.open(postgres_url)
     started = time.monotonic()
     try:
@@ -150,6 +147,7 @@ async def test_two_instances_behind_a_balancer_one_killed_halfway(postgres_url: 
                 await asyncio.sleep(0.5)
                 await a.kill()
                 killed_at = pusher.answers.count(200)
+                in_hand = len(await store.inbox.pending("telegram"))  # stored, not yet answered: B's now
 
                 await asyncio.wait_for(asyncio.gather(*citizens), DEADLINE)
                 rest = [u for u in registrants if u not in done_so_far]
@@ -189,5 +187,5 @@ async def test_two_instances_behind_a_balancer_one_killed_halfway(postgres_url: 
     for log in ("a.log", "b.log"):
         assert unexpected_failures((tmp_path / log).read_text(encoding="utf-8")) == [], log
     print(f"two instances: {total} updates from {len(users)} citizens, {len(registrants)} registrations; "
-          f"instance A killed after {killed_at} updates taken (A took {balancer.taken[f'127.0.0.1:{ports[0]}']}, "
+          f"instance A killed after {killed_at} updates taken, {in_hand} in hand (A took {balancer.taken[f'127.0.0.1:{ports[0]}']}, "
           f"B {balancer.taken[f'127.0.0.1:{ports[1]}']}); {elapsed:.0f} s")
