@@ -1,18 +1,24 @@
-"""Load run: `python -m bot run` against a Bot API server on 127.0.0.1 that plays many citizens at once,
-then the same harness against a bare python-telegram-bot echo bot (the ceiling of the stack).
+"""Load run: `python -m bot run` against a Bot API server on 127.0.0.1 that plays many citizens at once, on
+SQLite and then on PostgreSQL, then the same harness against a bare python-telegram-bot echo bot (the ceiling
+of the stack).
 
 Each simulated citizen waits for the bot's answer, thinks a moment, and goes on: searches, questions
 about the service in view, button taps and a full registration with a real-looking national code.
 Printed and written to docs/load-report.md: updates/s, reply latency p50/p99, errors, peak memory, every
 registration stored, and the ratio to the echo bot.
 
-Usage: python scripts/load_run.py [--users 500] [--updates 20000] [--think 0.2 0.5] [--seed 1]
+PostgreSQL: `--postgres auto` (the default) starts a throwaway server as the tests do
+(tests/support/postgres.py; skipped, and said so, without the server binaries), `--postgres URL` uses an
+existing server (a fresh database is created on it and dropped afterwards), `--postgres off` leaves it out.
+
+Usage: python scripts/load_run.py [--users 500] [--updates 20000] [--think 0.2 0.5] [--seed 1] [--postgres auto]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -28,6 +34,7 @@ from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.support import postgres  # noqa: E402
 from tests.support.identity import random_national_code  # noqa: E402
 from tests.support.process import BOT_RUN, bot_process  # noqa: E402
 
@@ -221,7 +228,7 @@ def _peak_memory_mb(pid: int) -> float:
     return float("nan")
 
 
-async def run(label: str, command: list[str], database: Path | None, log_level: str, users: int, updates: int,
+async def run(label: str, command: list[str], database: Path | str | None, log_level: str, users: int, updates: int,
               think: tuple[float, float], seed: int, timeout: float) -> dict:
     server = LoadServer()
     app = web.Application(client_max_size=4 * 1024 * 1024)
@@ -234,8 +241,11 @@ async def run(label: str, command: list[str], database: Path | None, log_level: 
     log_path = Path(tempfile.mkstemp(prefix=f"load-{label}-", suffix=".log")[1])
     try:
         # The server here limits nothing: sending unpaced measures the bot, not Telegram's 30 messages a second.
+        env = {"BOT_SEND_RATE": "0"}
+        if isinstance(database, str):  # a PostgreSQL URL
+            env["BOT_DATABASE"], database = database, None
         async with bot_process(f"http://127.0.0.1:{port}", database, log_path, token=TOKEN, log_level=log_level,
-                               command=command, env={"BOT_SEND_RATE": "0"}) as proc:
+                               command=command, env=env) as proc:
             try:
                 # The bot is up once it answers a first /start.
                 warm = server.send_text(1, "/start")
@@ -280,7 +290,57 @@ async def check_database(db_path: Path) -> tuple[int, int, str]:
         stored = (await db.fetchone("SELECT COUNT(*) FROM requests"))[0]
         distinct = (await db.fetchone("SELECT COUNT(DISTINCT tracking_code) FROM requests"))[0]
         integrity = await db.pragma("integrity_check")
-    return stored, distinct, integrity
+    return stored, distinct, f"`PRAGMA integrity_check`: {integrity}"
+
+
+async def check_postgres(url: str) -> tuple[int, int, str]:
+    """Requests stored, distinct tracking codes, and updates left undone in the inbox, after the run."""
+    from storage.postgres import PostgresStore
+
+    async with await PostgresStore.open(url) as db:
+        stored = await db.fetchval("SELECT COUNT(*) FROM requests")
+        distinct = await db.fetchval("SELECT COUNT(DISTINCT tracking_code) FROM requests")
+        undone = await db.fetchval("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL")
+    return stored, distinct, f"{undone} updates left undone in the inbox"
+
+
+@contextlib.contextmanager
+def postgres_database(choice: str):
+    """A fresh, empty PostgreSQL database for the run (its URL), or None with the reason it is left out."""
+    if choice == "off":
+        yield None, "left out (--postgres off)"
+        return
+    if choice == "auto":
+        bin_dir = postgres.server_binaries()
+        if bin_dir is None:
+            yield None, "left out: " + postgres.SKIP_REASON
+            return
+        with postgres.temporary_server(bin_dir) as server, _database_on(server) as url:
+            yield url, f"a throwaway PostgreSQL {bin_dir.parent.name} server on 127.0.0.1 (fsync off)"
+        return
+    with _database_on(choice) as url:
+        yield url, "the PostgreSQL server given with --postgres"
+
+
+@contextlib.contextmanager
+def _database_on(server_url: str):
+    """A database created for the run on the server at `server_url` (its URL), dropped afterwards."""
+    import asyncpg
+
+    name = f"loadrun_{os.getpid()}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(server_url)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f"CREATE DATABASE {name}"))
+    try:
+        yield postgres.database_url(server_url, name)
+    finally:
+        asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 def main() -> int:
@@ -291,6 +351,8 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for an answer before counting an error")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--report", type=Path, default=ROOT / "docs" / "load-report.md")
+    ap.add_argument("--postgres", default="auto", help="auto (a throwaway server), off, or a server's URL")
+    ap.add_argument("--note", default="", help="a sentence for the report (e.g. that the machine was shared)")
     args = ap.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="loadrun-"))
@@ -298,40 +360,69 @@ def main() -> int:
     db_path = workdir / "bot.db"
     profile = ["-m", "cProfile", "-o", str(workdir / "bot.prof")] if os.environ.get("LOAD_PROFILE") else []
     command = [BOT_RUN[0], *profile, *BOT_RUN[1:]]
-    ours = asyncio.run(run("bot", command, db_path, "WARNING", args.users, args.updates, tuple(args.think), args.seed,
-                           args.timeout))
-    stored, distinct, integrity = asyncio.run(check_database(db_path))
-    echo = asyncio.run(run("echo", [sys.executable, str(ROOT / "scripts" / "echo_bot.py")], None, "WARNING",
-                           args.users, args.updates, tuple(args.think), args.seed, args.timeout))
+    load = (args.users, args.updates, tuple(args.think), args.seed, args.timeout)
+    ours = asyncio.run(run("bot", command, db_path, "WARNING", *load))
+    checks = {"sqlite": (*asyncio.run(check_database(db_path)), ours)}
+    with postgres_database(args.postgres) as (pg_url, pg_how):
+        if pg_url is not None:
+            pg = asyncio.run(run("bot-pg", [*BOT_RUN], pg_url, "WARNING", *load))
+            checks["postgres"] = (*asyncio.run(check_postgres(pg_url)), pg)
+    echo = asyncio.run(run("echo", [sys.executable, str(ROOT / "scripts" / "echo_bot.py")], None, "WARNING", *load))
     ratio = ours["rate"] / echo["rate"] if echo["rate"] else float("nan")
 
-    rows = [("", "bot", "echo bot")]
+    runs = [ours, *([checks["postgres"][3]] if "postgres" in checks else []), echo]
+    names = ["bot (SQLite)", *(["bot (PostgreSQL)"] if "postgres" in checks else []), "echo bot"]
+    rows = [("", *names), ("---", *["---:"] * len(names))]
     for key, name, fmt in [
         ("updates", "updates sent", "{:.0f}"), ("seconds", "duration (s)", "{:.1f}"), ("rate", "updates/s", "{:.0f}"),
         ("p50", "reply latency p50 (ms)", "{:.1f}"), ("p99", "reply latency p99 (ms)", "{:.1f}"),
         ("timeouts", "updates without answer", "{:.0f}"), ("api_errors", "Bot API errors", "{:.0f}"),
         ("log_errors", "errors in the bot's log", "{:.0f}"), ("peak_mb", "peak memory (MB, VmHWM)", "{:.0f}"),
     ]:
-        rows.append((name, fmt.format(ours[key]), fmt.format(echo[key])))
-    table = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in [rows[0], ("---", "---:", "---:"), *rows[1:]])
-    clean = ours["timeouts"] == 0 and ours["log_errors"] == 0 and ours["api_errors"] == 0
-    verdict = "met" if ratio >= 0.5 and clean and stored == ours["confirmed"] else "NOT met"
+        rows.append((name, *(fmt.format(r[key]) for r in runs)))
+    table = "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+    def clean(r: dict) -> bool:
+        return r["timeouts"] == 0 and r["log_errors"] == 0 and r["api_errors"] == 0
+
+    def stored_all(backend: str) -> bool:
+        stored, distinct, _, r = checks[backend]
+        return stored == distinct == r["confirmed"]
+
+    met = ratio >= 0.5 and all(clean(c[3]) and stored_all(b) for b, c in checks.items())
+    verdict = "met" if met else "NOT met"
+    lines = []
+    for backend, label in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
+        if backend in checks:
+            stored, distinct, verdict_db, r = checks[backend]
+            lines.append(f"- Registrations on {label}: {r['registrations']} completed forms, {r['confirmed']} "
+                         f"confirmations with a tracking code, {stored} rows stored, {distinct} distinct tracking "
+                         f"codes; {verdict_db}.")
+    if "postgres" in checks:
+        pg = checks["postgres"][3]
+        lines.append(f"- PostgreSQL ({pg_how}): {pg['rate'] / ours['rate']:.0%} of SQLite's throughput, reply "
+                     f"latency p50 {pg['p50']:.0f} ms against {ours['p50']:.0f} ms.")
+    else:
+        lines.append(f"- PostgreSQL: {pg_how}.")
+    note = f"\n{args.note}\n" if args.note else ""
     text = f"""# Load run
 
 Run on {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}:
 {args.users} simulated citizens, about {args.updates} updates, think time {args.think[0]}–{args.think[1]} s between
 an answer and the next message. The bot ran as `python -m bot run` against a Bot API server on 127.0.0.1
-(`scripts/load_run.py`); the same harness then drove a bare python-telegram-bot echo bot
-(`scripts/echo_bot.py`, same transport and concurrency, no work) as the ceiling of the stack.
-
+(`scripts/load_run.py`), first on SQLite, then on PostgreSQL (one instance, same harness and seed); the same
+harness then drove a bare python-telegram-bot echo bot (`scripts/echo_bot.py`, same transport and
+concurrency, no work) as the ceiling of the stack. The bot process, the database server and the harness
+share the machine's CPUs.
+{note}
 {table}
 
-- Throughput ratio bot / echo bot: **{ratio:.0%}** (target ≥ 50%).
-- Registrations: {ours['registrations']} completed forms, {ours['confirmed']} confirmations with a tracking code,
-  {stored} rows stored, {distinct} distinct tracking codes; `PRAGMA integrity_check`: {integrity}.
-- Targets (≥ 50% of the echo bot, zero errors, every registration stored): **{verdict}**.
+- Throughput ratio bot (SQLite) / echo bot: **{ratio:.0%}** (target ≥ 50%).
+{chr(10).join(lines)}
+- Targets (≥ 50% of the echo bot, zero errors, every registration stored on each backend): **{verdict}**.
 
-Reproduce: `make load` (or `.venv/bin/python scripts/load_run.py --users {args.users} --updates {args.updates}`).
+Reproduce: `make load` (or `.venv/bin/python scripts/load_run.py --users {args.users} --updates {args.updates}`;
+`--postgres off` for SQLite alone, `--postgres postgresql://...` for a server of your own).
 """
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(text, encoding="utf-8")
