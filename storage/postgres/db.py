@@ -21,6 +21,7 @@ instances starting at once migrate once (the second waits, then finds nothing le
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as _dt
 import re
 import time
@@ -268,14 +269,24 @@ class PostgresStore:
 
     async def end_session(self, conn: asyncpg.Connection, *, broken: bool = False) -> None:
         """Gives a kept connection back with its session locks released (a broken one is closed instead)."""
-        if broken:
-            conn.terminate()
-        else:
-            try:
-                await conn.execute("SELECT pg_advisory_unlock_all()")
-            except Exception:
+        try:
+            if broken or conn.is_closed():
                 conn.terminate()
-        await self._pool.release(conn)
+            else:
+                await conn.execute("SELECT pg_advisory_unlock_all()")
+        except Exception:  # closed under us (the pool may have taken it back already)
+            with contextlib.suppress(Exception):
+                conn.terminate()
+        with contextlib.suppress(Exception):
+            await self._pool.release(conn)
+
+    @staticmethod
+    def session_alive(conn: asyncpg.Connection) -> bool:
+        """Whether a kept connection still stands (its session locks with it)."""
+        try:
+            return not conn.is_closed()
+        except Exception:  # given back to the pool when it closed
+            return False
 
     def now(self) -> _dt.datetime:
         """The current time (aware, UTC) by the clock given at open, cut to milliseconds as on SQLite, so

@@ -172,7 +172,7 @@ class PostgresInbox:
             raise await self._failed(exc) from exc
 
     async def _session(self) -> asyncpg.Connection:
-        if self._conn is None or self._conn.is_closed():
+        if self._conn is None or not self._db.session_alive(self._conn):
             if self._conn is not None:
                 await self._lost()
             self._conn = await self._db.session()
@@ -182,7 +182,7 @@ class PostgresInbox:
         """The neutral error for a failure on the kept connection; a broken connection took the locks with
         it, so what this instance held is forgotten."""
         neutral, broken = self._db.neutral(exc)
-        if broken or (self._conn is not None and self._conn.is_closed()):
+        if broken or (self._conn is not None and not self._db.session_alive(self._conn)):
             await self._lost()
         return neutral
 
