@@ -23,10 +23,12 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +78,7 @@ class LoadServer:
         self.errors = 0
         self.calls = 0
         self.query_id = 0
+        self.tapped: dict[str, int] = {}  # callback query id -> the citizen who tapped
 
     def chat(self, chat_id: int) -> Chat:
         chat = self.chats.get(chat_id)
@@ -107,6 +110,7 @@ class LoadServer:
         chat.waiter = asyncio.get_running_loop().create_future()
         chat.sent_at = time.perf_counter()
         self.query_id += 1
+        self.tapped[str(self.query_id)] = uid
         message = {"message_id": chat.last_message_id or 1, "from": {"id": 4242, "is_bot": True, "first_name": "bot"},
                    "chat": {"id": uid, "type": "private", "first_name": "شهروند"}, "date": int(time.time()), "text": "…"}
         self.push("callback_query", {"id": str(self.query_id), "from": self.user(uid), "chat_instance": str(uid),
@@ -155,6 +159,13 @@ class LoadServer:
                 except TimeoutError:
                     pass
             result = self.updates[: int(params.get("limit") or 100)]
+        elif method == "answerCallbackQuery":
+            # A tap answered with a passing note only (a vote's thanks) is answered all the same.
+            uid = self.tapped.pop(str(params.get("callback_query_id")), None)
+            chat = self.chats.get(uid) if uid is not None else None
+            if params.get("text") and chat is not None and chat.waiter is not None and not chat.waiter.done():
+                self.latencies.append(time.perf_counter() - chat.sent_at)
+                chat.waiter.set_result(str(params["text"]))
         elif method in ("sendMessage", "editMessageText"):
             text = str(params.get("text", ""))
             if len(text) > 4096:
@@ -278,6 +289,7 @@ async def run(label: str, command: list[str], database: Path | str | None, log_l
         "p50": lat[len(lat) // 2] * 1000, "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
         "mean": statistics.fmean(lat) * 1000, "timeouts": stats["timeouts"], "api_errors": server.errors,
         "log_errors": log_text.count(" ERROR ") + log_text.count("Traceback"), "peak_mb": peak,
+        "error_kinds": Counter(re.findall(r"^\w+(?:Error|Exception): .*$", log_text, flags=re.MULTILINE)),
         "registrations": stats["registrations"], "confirmed": confirmed, "exit": code, "log": str(log_path),
     }
 
@@ -398,6 +410,9 @@ def main() -> int:
             lines.append(f"- Registrations on {label}: {r['registrations']} completed forms, {r['confirmed']} "
                          f"confirmations with a tracking code, {stored} rows stored, {distinct} distinct tracking "
                          f"codes; {verdict_db}.")
+    for r, name in zip(runs, names, strict=True):
+        for kind, count in r["error_kinds"].most_common(3):
+            lines.append(f"- In the log of the {name}: {count} × `{kind}`.")
     if "postgres" in checks:
         pg = checks["postgres"][3]
         lines.append(f"- PostgreSQL ({pg_how}): {pg['rate'] / ours['rate']:.0%} of SQLite's throughput, reply "
