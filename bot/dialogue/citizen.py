@@ -23,6 +23,7 @@ from storage.tracking import is_well_formed, normalize_tracking_code
 
 if TYPE_CHECKING:
     from bot.dialogue.core import Dialogue
+    from storage import ChatState
 
 MAX_TEXT = 1000  # longer messages are not questions; the citizen is asked to shorten them
 ANSWERED_WITHOUT_SERVICE = ("greeting", "thanks", "help", "track")
@@ -73,9 +74,10 @@ async def cancel(d: Dialogue, turn: Turn, out: Outbox) -> None:
     await d.send(out, turn.chat_id, Reply(text, remove_keyboard=True))
 
 
-async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
+async def ask(d: Dialogue, turn: Turn, out: Outbox, state: ChatState | None = None) -> TurnResult:
     """Answers a typed message: an answer to the form in progress, a tracking code, a question about a
-    service, or a search."""
+    service, or a search (`state`: the chat's state when the caller has just read it; one read per message
+    matters on PostgreSQL, which has no cache)."""
     text, chat_id, user_id = turn.text or "", turn.chat_id, turn.user_id
     draft = await registration.active_draft(d, user_id)
     if draft is not None:  # the form has its own limits and asks its question again
@@ -83,7 +85,8 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
     if len(text) > MAX_TEXT:
         await d.send(out, chat_id, Reply(T.TOO_LONG.format(limit=to_persian_digits(MAX_TEXT))))
         return TurnResult()
-    state = await d.store.chats.get(d.platform, user_id)
+    if state is None:
+        state = await d.store.chats.get(d.platform, user_id)
     if _only_asks_to_register(text):  # a bare «ثبت نام»: the current service, never another one by its name
         current = d.knowledge.get(state.current_service) if state.current_service else None
         if current is not None:

@@ -19,7 +19,7 @@ from storage import RequestLimitReached, RetentionRefused
 if TYPE_CHECKING:
     from bot.dialogue.core import Dialogue
     from bot.settings import Settings
-    from storage import Store
+    from storage import ChatState, Store
 
 log = logging.getLogger(__name__)
 
@@ -207,9 +207,13 @@ async def _submit(d: Dialogue, out: Outbox, chat_id: int, user_id: int, service:
         d.confirming.discard(created.tracking_code)
 
 
-async def remind_unsure_confirmation(d: Dialogue, out: Outbox, chat_id: int, user_id: int) -> None:
-    """Shows the tracking code of a confirmation the platform never confirmed, once."""
-    state = await d.store.chats.get(d.platform, user_id)
+async def remind_unsure_confirmation(
+    d: Dialogue, out: Outbox, chat_id: int, user_id: int, state: ChatState | None = None,
+) -> None:
+    """Shows the tracking code of a confirmation the platform never confirmed, once (`state`: the chat's
+    state when the caller has just read it)."""
+    if state is None:
+        state = await d.store.chats.get(d.platform, user_id)
     code = state.data.get(UNSURE)
     if not code:
         return
