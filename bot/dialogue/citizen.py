@@ -107,7 +107,8 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox, state: ChatState | None = No
         result.answered = True
         return result
     if u.intent == "register" and u.service is not None:
-        if _asks_where(u) and u.service.websites:  # «کجا ثبت نام کنم؟»: the address the card gives
+        # «کجا ثبت نام کنم؟», «لینک ثبت نام»: where to register is the address the card gives
+        if {"provider", "website"} & set(u.intents) and u.service.websites:
             await d.remember_service(user_id, u.service.id)
             await d.send(out, chat_id, answers.fact(u.service, "website"))
             return result
@@ -136,13 +137,6 @@ def _only_asks_to_register(text: str) -> bool:
     """«ثبت نام», «میخوام ثبت‌نام کنم», «نام‌نویسی»: a request to register that names no service."""
     words = fold(text).split()
     return bool(words) and set(words) <= _REGISTER_WORDS and bool({"ثبت", "ثبتنام", "نامنویسی", "نویسی"} & set(words))
-
-
-WHERE_WORDS = frozenset({"کجا", "کجاست", "کجای", "سایت", "سایتش", "آدرس", "ادرس", "نشانی", "لینک"})
-
-
-def _asks_where(u) -> bool:
-    return any(w in WHERE_WORDS for w in fold(u.normalized or u.query).split())
 
 
 async def _number_alone(d: Dialogue, user_id: int, kind: str) -> Reply:
