@@ -351,22 +351,28 @@ def _orphan(draft: Draft, pieces: list[tuple[str | None, str, bool]]) -> None:
 
 def _pieces(row: list[_Cell]) -> list[tuple[str | None, str, bool]]:
     """A row cut at the form's labels: (field, the text after the label, starts a new cell). Only a
-    paragraph that starts with a label is cut (field None for a heading that names no field); the rest of
-    a cell is value text (field "")."""
+    paragraph that starts with a label is cut (field None for a heading that names no field), and never one
+    in the cell right after a cell that holds just a label: that is the label's value cell. The rest is
+    value text (field "")."""
     pieces: list[tuple[str | None, str, bool]] = []
+    value_cell = False
     for cell in row:
         if cell.continued:
             continue
         first = True
+        after_label = value_cell
+        value_cell = False
         for paragraph in cell.text.split("\n"):
-            anchors = _anchors(paragraph)
+            anchors = [] if after_label else _anchors(paragraph)
             if anchors and not paragraph[: anchors[0][0]].strip():
+                value_cell = anchors[-1][2] is not None and not paragraph[anchors[-1][1] :].strip()
                 for i, (_, end, name) in enumerate(anchors):
                     stop = anchors[i + 1][0] if i + 1 < len(anchors) else len(paragraph)
                     pieces.append((name, paragraph[end:stop], first or i > 0))
                     first = False
             else:
                 pieces.append(("", paragraph, first))
+                value_cell = value_cell and not paragraph.strip()
             first = False
     return pieces
 
