@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check every knowledge file; non-zero exit on any problem")
     _knowledge_arg(p)
 
-    p = sub.add_parser("import-card", help="draft knowledge files from service identity cards (شناسنامه خدمت): Word forms or texts")
+    p = sub.add_parser("import-card",
+                       help="draft knowledge files from service identity cards (شناسنامه خدمت): Word forms or texts")
     _knowledge_arg(p)
     p.add_argument("files", nargs="+", type=Path, metavar="FILE",
                    help="cards: the official Word form (.docx, preferred) or the card's text (.txt)")
@@ -389,8 +390,9 @@ def cmd_validate(directory: Path) -> int:
 
 
 def cmd_import_card(files: list[Path], out: Path, knowledge_dir: Path) -> int:
-    """Writes one draft per card (a .docx form or a .txt text), checks each with the knowledge model, and prints what was found and what
-    a person must check. Non-zero exit when a file cannot be read or a draft would not validate."""
+    """Writes one draft per card (a .docx form or a .txt text), checks each with the knowledge model, and
+    prints what was found and what a person must check. Non-zero exit when a file cannot be read or a draft
+    would not validate."""
     from rapidfuzz import fuzz
 
     from bot.importer import draft_yaml, import_file, key

@@ -13,29 +13,28 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
 import yaml
 from docx import Document
-from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from bot.importer import Draft, import_card, import_file, read_docx
 from tests.support.cardform import HEADER_KEYS, build_docx, card_from_text, set_cell_xml
-from tests.test_importer import CLEAN, CURATED, ROOT, SEEDS, as_service, compare, curated, needs_seeds, print_table, seed_text
+from tests.test_importer import CLEAN, CURATED, ROOT, as_service, compare, curated, needs_seeds, print_table, seed_text
 
 pytestmark = needs_seeds
 
 
-@lru_cache(maxsize=None)
+@cache
 def form(number: str, boxes: str = "glyph", order: tuple[str, ...] | None = None, labels_last: bool = False) -> bytes:
     return build_docx(card_from_text(seed_text(number)), boxes=boxes, order=list(order) if order else None,
                       labels_last=labels_last)
 
 
-@lru_cache(maxsize=None)
+@cache
 def text_draft(number: str) -> Draft:
     return import_card(seed_text(number), number)
 
@@ -179,9 +178,9 @@ def test_value_cells_are_not_searched_for_labels_and_odd_documents_do_not_raise(
 @pytest.mark.parametrize("data", [b"", b"PK\x03\x04 not really a zip", "عنوان خدمت".encode(),
                                   b"%PDF-1.4\n%\xe2\xe3\xcf\xd3"], ids=["empty", "broken-zip", "text", "pdf-bytes"])
 def test_a_file_that_is_not_a_word_document_is_refused_in_persian(data: bytes) -> None:
-    with pytest.raises(ValueError, match="card.docx.*Word") as error:
+    with pytest.raises(ValueError) as error:
         import_file("card.docx", data)
-    assert "سند Word" in str(error.value)
+    assert "«card.docx»" in str(error.value) and "سند Word" in str(error.value)
 
 
 @pytest.mark.parametrize("name", ["card.pdf", "card.doc", "card.odt", "card"])
