@@ -201,8 +201,8 @@ def _run(r, out: list[str]) -> None:
             out.append(" ")
         elif tag == _W + "sym":
             sym_font = (child.get(_W + "font") or "").strip().lower()
-            code = int(child.get(_W + "char") or "0", 16) & 0xFF
-            box = _SYMBOL_BOXES.get(sym_font, {}).get(code)
+            code = child.get(_W + "char") or ""
+            box = _SYMBOL_BOXES.get(sym_font, {}).get(int(code, 16) & 0xFF) if re.fullmatch(r"[0-9A-Fa-f]{1,4}", code) else None
             if box:
                 out.append(f" {box} ")
         elif tag == _W + "fldChar":
