@@ -668,7 +668,7 @@ async def test_the_running_bot_prunes_old_entries_by_itself(tmp_path: Path, monk
     clock.now = dt.datetime.now(dt.UTC)
     async with running_bot(tmp_path, clock=clock, log_retention_days=30) as bot:
         # A citizen writes: ages are measured on a clock the bot is seen to live by (after a long stop, or a
-        # clock jump, nothing is aged until then: storage/sqlite/retention.py).
+        # clock jump, nothing is aged until then: storage/retention.py).
         await bot.send(USER, "سلام")
         for _ in range(50):  # the notice loop's next rounds
             if "پیام قدیمی" not in [r["text"] for r in message_log(bot.database)]:
