@@ -110,3 +110,32 @@ async def test_period_counts_of_every_service_or_of_some(store: Store, clock) ->
     assert sum((await store.requests.count_by_status(since=clock.now - dt.timedelta(hours=1))).values()) == 1
     assert [r.service_id for r in await store.requests.list(service_ids={MUNICIPAL, TVTO})] == [MUNICIPAL]
     assert [r.service_id for r in await store.requests.list(until=clock.now - dt.timedelta(hours=1))] == [KARA]
+
+
+async def test_activity_counts_tehran_days_and_searches_ignore_the_case_of_latin_letters(store: Store, clock) -> None:
+    """The same answers from both backends where they could differ: a day is Tehran's (UTC+3:30, a message
+    at 20:29 UTC is still that day, one at 20:31 the next), and a search ignores the case of Latin letters
+    as SQLite's LIKE does."""
+    clock.now = dt.datetime(2025, 3, 20, 20, 29, tzinfo=dt.UTC)  # 23:59 in Tehran
+    await store.log.add("telegram", 1, 1, "in", "Passport فرم", service_id=KARA, answered=True, handling_ms=10)
+    clock.advance(minutes=2)  # 00:01 of the next day in Tehran
+    await store.log.add("telegram", 2, 2, "in", "وام", service_id=TVTO, answered=False, handling_ms=20)
+    await store.log.add("telegram", 2, 2, "out", "پاسخ")
+    since = dt.datetime(2025, 3, 19, 20, 30, tzinfo=dt.UTC)  # midnight in Tehran, 20 March
+    days = await store.log.activity(since, since + dt.timedelta(days=2))
+    assert [(d.day.isoformat(), d.incoming, d.outgoing, d.answered, d.unanswered, d.users) for d in days] == [
+        ("2025-03-20", 1, 0, 1, 0, 1), ("2025-03-21", 1, 1, 0, 1, 1)]
+    assert [d.avg_handling_ms for d in days] == [10, 20]
+    assert [d.incoming for d in await store.log.activity(since, since + dt.timedelta(days=2), service_ids={TVTO})] \
+        == [0, 1]
+    assert [c.user_id for c in await store.log.conversations(text="PASSPORT")] == [1]
+    assert [c.user_id for c in await store.log.conversations(text="passport فرم")] == [1]
+
+
+async def test_users_are_listed_in_the_same_order_and_a_taken_name_is_a_neutral_duplicate(store: Store) -> None:
+    for name in ("zahra", "Ali", "ali", "مریم"):
+        await store.console.add_user(name, "$argon2id$hash", "viewer")
+    assert [u.name for u in await store.console.users()] == ["Ali", "ali", "zahra", "مریم"]  # code-point order
+    with pytest.raises(Duplicate, match="zahra"):
+        await store.console.add_user("zahra", "$argon2id$other", "admin")
+    assert await store.console.set_password("nobody", "$argon2id$x") is False

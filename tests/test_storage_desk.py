@@ -3,6 +3,8 @@ and relayed once, staff suggestions, and votes on answers (one per account and a
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from storage import RetentionRefused
@@ -104,3 +106,32 @@ async def test_pruning_tickets_refuses_when_the_clock_was_set_back(store, clock)
     clock.advance(days=-10)
     with pytest.raises(RetentionRefused):
         await store.tickets.prune(1)
+
+
+async def test_two_opens_at_once_give_one_ticket_and_numbers_have_no_gaps(store) -> None:
+    """On PostgreSQL two opens are two connections racing (two instances); the index keeps one ticket."""
+    results = await asyncio.gather(*(
+        store.tickets.open("telegram", 7, 7, service_id=None, question=f"؟{i}", context="", group_chat_id=-1)
+        for i in range(5)
+    ))
+    assert len({ticket.id for ticket, _ in results}) == 1 and sum(new for _, new in results) == 1
+    other, _ = await store.tickets.open("telegram", 8, 8, service_id=None, question=None, context="", group_chat_id=-1)
+    assert other.id == 2  # the opens that found a ticket used up no number
+
+
+async def test_a_relayed_message_of_a_redelivered_update_or_a_repeated_suggestion_is_stored_once(store) -> None:
+    ticket, _ = await store.tickets.open("telegram", 7, 7, service_id=None, question="؟", context="", group_chat_id=-1)
+    stored = await asyncio.gather(*(
+        store.tickets.add_message(ticket.id, "telegram", "to_staff", "citizen", text="سلام", source="7:10")
+        for _ in range(3)
+    ))
+    assert sum(m is not None for m in stored) == 1 and len(await store.tickets.messages(ticket.id)) == 1
+    # The same source on another platform is another message; no source at all never clashes.
+    assert await store.tickets.add_message(ticket.id, "bale", "to_staff", "citizen", text="x", source="7:10")
+    assert await store.tickets.add_message(ticket.id, "telegram", "to_citizen", "bot", text="a")
+    assert await store.tickets.add_message(ticket.id, "telegram", "to_citizen", "bot", text="a")
+    # Without a ticket (NULL), suggestions never clash, as NULLs are distinct in both databases' indexes.
+    assert await store.tickets.suggest(None, "telegram", "گذرنامه", None, 11)
+    assert await store.tickets.suggest(None, "telegram", "گذرنامه", None, 11)
+    assert await store.tickets.post_failed(ticket.id) == 1 and await store.tickets.post_failed(ticket.id) == 2
+    assert await store.tickets.post_failed(999) == 0 and await store.tickets.relay_failed(999) == 0
