@@ -77,7 +77,7 @@ class RequestNotFound(StorageError, LookupError):
 
 
 class RetentionRefused(StorageError):
-    """A retention prune was refused because the clock looks wrong (see storage/sqlite/retention.py for the
+    """A retention prune was refused because the clock looks wrong (see storage/retention.py for the
     rules); nothing was deleted. `force=True` applies the ages to the clock as it is."""
 
 

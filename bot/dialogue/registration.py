@@ -319,7 +319,7 @@ async def retention(store: Store, settings: Settings, *, force: bool = False) ->
     more than BOT_REQUEST_RETENTION_DAYS ago. Returns how many rows each step touched (None: refused).
 
     A step the storage refuses because the clock looks wrong (a jump ahead would otherwise delete live
-    data; see storage/sqlite/retention.py) is skipped with a warning; `force` (``python -m bot prune
+    data; see storage/retention.py) is skipped with a warning; `force` (``python -m bot prune
     --force``, after checking the clock) applies the ages to the clock as it is."""
     steps = (
         ("log", lambda: store.log.prune(settings.log_retention_days, force=force)),
