@@ -2,7 +2,7 @@
 `Store` that holds them, and the errors callers may catch.
 
 Handlers, the staff tools and the application are typed against these protocols and never against a
-backend, so adding a backend (PostgreSQL is planned) touches storage/ and nothing else. A backend is
+backend, so a backend (SQLite in storage/sqlite/, PostgreSQL in storage/postgres/) touches storage/ and nothing else. A backend is
 correct when it passes the same tests: the protocols fix names and signatures, the docstrings below the
 behaviour the bot relies on (duplicate registrations, owner-only look-ups, undelivered notices...).
 
