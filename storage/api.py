@@ -32,6 +32,7 @@ from storage.records import (
     FeedbackCount,
     HandledQuestion,
     InboxUpdate,
+    KnowledgeVersion,
     LogEntry,
     OutgoingReply,
     Request,
@@ -476,6 +477,27 @@ class SuggestionsRepo(Protocol):
 
 
 @runtime_checkable
+class KnowledgeVersionsRepo(Protocol):
+    """Every text of a knowledge file the console published (``store.versions``), for the history of a
+    service, its diffs and a revert. Rows are only added: a revert is a new version with the old text."""
+
+    async def add(self, service_id: str, file_name: str, content: str, author: str, note: str | None = None) -> KnowledgeVersion:
+        """Records a version (its hash computed here) and returns it."""
+        ...
+
+    async def get(self, version_id: int) -> KnowledgeVersion | None:
+        ...
+
+    async def history(self, service_id: str, limit: int = 50) -> list[KnowledgeVersion]:
+        """The versions of one service, newest first."""
+        ...
+
+    async def latest(self) -> dict[str, KnowledgeVersion]:
+        """The newest version of every service that has one, by service id."""
+        ...
+
+
+@runtime_checkable
 class InboxRepo(Protocol):
     """Updates received but maybe not yet handled (``store.inbox``): each is stored before the platform is
     told it arrived, and marked done once handled, so a crash loses nothing and a redelivered update is
@@ -690,6 +712,9 @@ class Store(Protocol):
 
     @property
     def feedback(self) -> FeedbackRepo: ...
+
+    @property
+    def versions(self) -> KnowledgeVersionsRepo: ...
 
     async def check_writable(self) -> None:
         """Raises StorageUnavailable unless a write can be made now (the health check)."""

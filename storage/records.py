@@ -340,6 +340,21 @@ class DeskSuggestion:
 
 
 @dataclass(frozen=True, slots=True)
+class KnowledgeVersion:
+    """One published text of a service's knowledge file: who wrote it from the console (or `disk` for a
+    change found made outside it), when, the whole text (to diff and to revert to) and a note."""
+
+    id: int
+    service_id: str
+    file_name: str
+    content: str
+    content_hash: str  # SHA-256 of the UTF-8 text, to tell at a glance whether the file on disk is this one
+    author: str
+    note: str | None
+    created_at: _dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class FeedbackCount:
     """Votes on fact answers for one service or one question type (`key`)."""
 

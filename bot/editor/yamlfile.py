@@ -71,11 +71,58 @@ def _same(old: Any, new: Any) -> bool:
     return old == new
 
 
+def _pop_tail(node: Any) -> Any:
+    """Takes away the comment that follows a map's or list's last value (ruamel keeps a comment written
+    above a key with the value before it), to put it back where the value that held it is gone."""
+    if isinstance(node, CommentedMap) and node:
+        key = list(node)[-1]
+        entry = node.ca.items.get(key)
+        if entry and len(entry) > 2 and entry[2] is not None:
+            token, entry[2] = entry[2], None
+            return token
+        return _pop_tail(node[key])
+    if isinstance(node, CommentedSeq) and node:
+        entry = node.ca.items.get(len(node) - 1)
+        if entry and entry[0] is not None:
+            token, entry[0] = entry[0], None
+            return token
+        return _pop_tail(node[-1])
+    return None
+
+
+def _put_tail(node: Any, token: Any) -> bool:
+    """Puts a comment after the last value of a map or list (see _pop_tail); False if there is none."""
+    if token is None:
+        return True
+    if isinstance(node, CommentedMap) and node:
+        key = list(node)[-1]
+        if isinstance(node[key], (CommentedMap, CommentedSeq)) and node[key] and _put_tail(node[key], token):
+            return True
+        node.ca.items.setdefault(key, [None, None, None, None])[2] = token
+        return True
+    if isinstance(node, CommentedSeq) and node:
+        if isinstance(node[-1], (CommentedMap, CommentedSeq)) and node[-1] and _put_tail(node[-1], token):
+            return True
+        node.ca.items.setdefault(len(node) - 1, [None, None])[0] = token
+        return True
+    return False
+
+
 def _merge_map(target: CommentedMap, new: Mapping[str, Any], order: list[str]) -> None:
     """Makes `target` hold `new`, touching only the keys whose value changed; a new key goes after the
     key before it in `order` (the model's order), so the file keeps the card's order."""
     for key in [k for k in target if k not in new]:
+        keys = list(target)
+        token = _pop_tail(target[key])
+        entry = target.ca.items.pop(key, None)
+        token = token or (entry[2] if entry and len(entry) > 2 else None)
         del target[key]
+        at = keys.index(key)
+        if token is not None and at > 0:  # the comment written above the next key stays above it
+            before = keys[at - 1]
+            if not (isinstance(target[before], (CommentedMap, CommentedSeq)) and target[before]
+                    and _put_tail(target[before], token)):
+                target.ca.items.setdefault(before, [None, None, None, None])[2] = token
     for key, value in new.items():
         if key in target:
             target[key] = _merge(target[key], value)
@@ -92,10 +139,14 @@ def _merge(old: Any, new: Any) -> Any:
         _merge_map(old, new, list(new))
         return old
     if isinstance(old, CommentedSeq) and isinstance(new, list):
+        token = _pop_tail(old) if len(new) != len(old) else None
         for i, value in enumerate(new[: len(old)]):
             old[i] = _merge(old[i], value)
+        for i in range(len(new), len(old)):
+            old.ca.items.pop(i, None)
         del old[len(new):]
         old.extend(_plain(v) for v in new[len(old):])
+        _put_tail(old, token)
         return old
     return _plain(new)
 

@@ -40,6 +40,7 @@ from storage.postgres.drafts import PostgresDrafts
 from storage.postgres.log import PostgresLog
 from storage.postgres.lookups import PostgresLookups
 from storage.postgres.requests import PostgresRequests
+from storage.postgres.versions import PostgresVersions
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 # The key of the advisory lock migrations run under ("khedmat" in ASCII): any constant would do, as long
@@ -123,6 +124,7 @@ class PostgresStore:
     inbox: PostgresInbox
     outbox: PostgresOutbox
     audit: PostgresAudit
+    versions: PostgresVersions
 
     def __init__(self, pool: asyncpg.Pool, clock: Clock, patience: float) -> None:
         self._pool = pool
@@ -138,6 +140,7 @@ class PostgresStore:
         self.inbox = PostgresInbox(self)
         self.outbox = PostgresOutbox(self)
         self.audit = PostgresAudit(self)
+        self.versions = PostgresVersions(self)
 
     # -- life cycle ----------------------------------------------------------------------------------------
 
