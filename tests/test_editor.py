@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
-
 import pytest
 import yaml
 
@@ -19,6 +17,7 @@ from bot.editor.yamlfile import diff, edited_text, text_hash
 from bot.knowledge import Service, knowledge_fingerprint, load_knowledge, parse_service
 from handlers.fakeapi import BotApiPeer
 from tests.support.botchat import running_app
+from tests.support.console import as_posted
 
 ROOT = Path(__file__).resolve().parent.parent
 KARA = "13011031101"
@@ -31,19 +30,6 @@ def knowledge_dir(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(ROOT / "knowledge", target)
     return target
-
-
-def as_posted(data: dict[str, Any]) -> dict[str, str]:
-    """The form a browser posts for `data`: what form_values shows, sent back as inputs."""
-    form: dict[str, str] = {}
-    for name, value in form_values(data).items():
-        if isinstance(value, set):
-            form.update({f"{name}.{code}": "on" for code in value})
-        elif value is True:
-            form[name] = "on"
-        elif isinstance(value, str):
-            form[name] = value
-    return form
 
 
 def test_the_form_is_read_from_the_model_with_the_cards_labels() -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from bot.importer.boxes import VOCAB, Mark, Option, Token, pair_boxes, tokenize
 from bot.importer.card import import_card
 from bot.importer.draft import CARD_FIELDS, Draft, draft_yaml, slug_id
+from bot.importer.files import import_file
 from bot.importer.sections import FIELD_LABELS, STOP_LABELS
 from bot.importer.text import BOXES, CHECKED, UNCHECKED, ZWNJ, key, prepare, similarity
 from bot.importer.values import parse_number, split_items, split_run_together, tidy
@@ -44,6 +45,7 @@ __all__ = [
     "Token",
     "draft_yaml",
     "import_card",
+    "import_file",
     "key",
     "pair_boxes",
     "parse_number",
