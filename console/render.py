@@ -90,6 +90,7 @@ def environment() -> Environment:
         PLATFORMS=T.PLATFORMS,
         SUGGESTION_KINDS=T.SUGGESTION_KINDS,
         SUGGESTION_STATUS=T.SUGGESTION_STATUS,
+        SUGGESTION_SOURCES=T.SUGGESTION_SOURCES,
         T=T,
         query=_query,
         rials_of=_rials_of,

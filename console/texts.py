@@ -34,6 +34,7 @@ INTENT_LABELS = {
 }
 SUGGESTION_KINDS = {"alias": "نام دیگر (alias)", "need": "نیاز (need)"}
 SUGGESTION_STATUS = {"open": "باز", "accepted": "پذیرفته", "rejected": "رد شده"}
+SUGGESTION_SOURCES = {"unanswered": "پرسش بی‌پاسخ", "desk": "میز پشتیبانی"}
 PLATFORMS = {"telegram": "تلگرام", "bale": "بله"}
 
 # What the audit trail says a console user did (the `action` column; the CLI's rows keep their commands).
@@ -48,6 +49,8 @@ ACT_HANDLED = "رسیدگی به پرسش بی‌پاسخ"
 ACT_SUGGEST = "پیشنهاد به ویرایشگر"
 ACT_PUBLISH = "انتشار خدمت"
 ACT_REVERT = "بازگرداندن نسخه خدمت"
+ACT_SUGGESTION_ACCEPTED = "پذیرفتن پیشنهاد دانش"
+ACT_SUGGESTION_REJECTED = "رد پیشنهاد دانش"
 ACT_USER_ADD = "افزودن کاربر کنسول"
 ACT_USER_DISABLE = "غیرفعال کردن کاربر کنسول"
 ACT_USER_ENABLE = "فعال کردن دوباره کاربر کنسول"
@@ -88,6 +91,13 @@ EDITOR_PREVIEW_NEEDS_SERVICE = "پیش‌نمایش وقتی ممکن است ک�
 EDITOR_PREVIEW_NEEDS_QUESTION = "پرسش شهروند را بنویسید."
 EDITOR_CARD_FAILED = "شناسنامه خوانده نشد: {reason}"
 EDITOR_CARD_MISSING = "یک پرونده .txt یا .docx شناسنامه خدمت را انتخاب کنید."
+EDITOR_SUGGESTION = ("پیشنهاد «{text}» به‌عنوان {kind} به فرم افزوده شد؛ بررسی و پیش‌نمایش کنید و منتشر کنید."
+                     " با انتشار، پیشنهاد پذیرفته‌شده ثبت می‌شود.")
+EDITOR_SUGGESTION_DONE = "پیشنهاد {ref} پذیرفته ثبت شد."
+SUGGESTION_FROM_TICKET = "از تیکت {ticket}"
+SUGGESTION_REASON_NEEDED = "برای رد کردن، دلیل را بنویسید."
+SUGGESTION_REJECTED = "پیشنهاد رد شد و دلیل آن ثبت شد."
+SUGGESTION_CLOSED = "این پیشنهاد دیگر باز نیست."
 EDITOR_DISK_AUTHOR = "disk"
 EDITOR_DISK_NOTE = "پرونده روی دیسک پیش از این انتشار (تغییر بیرون از کنسول یا نسخه آغازین)"
 EDITOR_REVERT_NOTE = "بازگرداندن نسخه {old}"

@@ -475,6 +475,13 @@ class SuggestionsRepo(Protocol):
         """Suggestions, newest first, of one status (None: any) and optionally of some services only."""
         ...
 
+    async def get(self, suggestion_id: int) -> Suggestion | None:
+        ...
+
+    async def decide(self, suggestion_id: int, status: str, by: str, note: str | None = None) -> bool:
+        """Accepts or rejects (`status`) an open suggestion with who and why; False if it was not open."""
+        ...
+
 
 @runtime_checkable
 class KnowledgeVersionsRepo(Protocol):
@@ -640,8 +647,15 @@ class TicketsRepo(Protocol):
         already suggested the same. The question is masked here."""
         ...
 
-    async def suggestions(self, limit: int = 50) -> list[DeskSuggestion]:
-        """Suggestions, newest first."""
+    async def suggestions(self, limit: int = 50, *, status: str | None = None) -> list[DeskSuggestion]:
+        """Suggestions, newest first (of one status: open, accepted, rejected; None: any)."""
+        ...
+
+    async def get_suggestion(self, suggestion_id: int) -> DeskSuggestion | None:
+        ...
+
+    async def decide_suggestion(self, suggestion_id: int, status: str, by: str, note: str | None = None) -> bool:
+        """Accepts or rejects (`status`) an open suggestion with who and why; False if it was not open."""
         ...
 
     async def count_by_status(self, since: _dt.datetime | None = None) -> dict[str, int]:

@@ -323,6 +323,9 @@ class Suggestion:
     created_by: str
     created_at: _dt.datetime
     status: str
+    decided_by: str | None = None  # who accepted or rejected it in the editor's queue, when, and why
+    decided_at: _dt.datetime | None = None
+    decision_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +340,10 @@ class DeskSuggestion:
     service_id: str | None
     staff_user_id: int | None
     created_at: _dt.datetime
+    status: str = "open"  # open, accepted or rejected in the editor's queue; who, when and why below
+    decided_by: str | None = None
+    decided_at: _dt.datetime | None = None
+    decision_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,3 +172,41 @@ async def test_a_new_service_from_an_uploaded_card(site) -> None:
     word = await b.client.post("/services/new/card", data={"csrf": csrf}, headers={"origin": b.base_url},
                                files={"card": ("card.pdf", b"%PDF", "application/pdf")})
     assert word.status_code == 303
+
+
+async def test_suggestions_from_both_sources_are_accepted_through_the_editor_or_rejected_with_a_reason(site) -> None:
+    db = site["db"]
+    await db.suggestions.suggest("وام اشتغال روستا", "وام اشتغال روستا؟", KARA, "alias", "وام اشتغال روستا", None,
+                                 "console:clerk-welfare")
+    ticket, _ = await db.tickets.open("telegram", 7, 7, service_id=None, question="؟", context="", group_chat_id=-1)
+    assert await db.tickets.suggest(ticket.id, "telegram", "می‌خواهم کارگاه خیاطی راه بیندازم", None, 11)
+    welfare, interior = await site["login"]("ed-welfare"), await site["login"]("ed-interior")
+
+    queue = (await welfare.get("/suggestions")).text
+    assert 'data-ref="u-1"' in queue and 'data-ref="d-1"' in queue
+    assert "پرسش بی‌پاسخ" in queue and "میز پشتیبانی" in queue
+    other = (await interior.get("/suggestions")).text
+    assert 'data-ref="u-1"' not in other and 'data-ref="d-1"' in other  # a need without a service: any editor
+    assert (await interior.get("/suggestions/u-1/accept")).status_code == 404
+
+    opened_page = await welfare.get("/suggestions/u-1/accept")
+    assert opened_page.status_code == 200 and 'name="suggestion" value="u-1"' in opened_page.text
+    page = opened_page.text
+    data = yaml.safe_load(hidden(page, "base"))
+    assert 'value="وام اشتغال روستا"' in page  # added to the form...
+    assert "وام اشتغال روستا" not in data["aliases"]  # ...and the file untouched until published
+    data["aliases"].append("وام اشتغال روستا")
+    done = await welfare.post(f"/services/{KARA}", {**as_posted(data), "base": hidden(page, "base"),
+                                                    "base_hash": hidden(page, "base_hash"), "suggestion": "u-1",
+                                                    "action": "publish"}, from_page="/services")
+    assert done.status_code == 303
+    assert "  - وام اشتغال روستا" in site["path"].read_text(encoding="utf-8")
+    accepted = await db.suggestions.get(1)
+    assert (accepted.status, accepted.decided_by) == ("accepted", "console:ed-welfare")
+
+    rejected = await interior.post("/suggestions/d-1/reject", {"reason": "خدمت آن در این بات نیست"}, from_page="/suggestions")
+    assert rejected.status_code == 303
+    desk = await db.tickets.get_suggestion(1)
+    assert (desk.status, desk.decided_by, desk.decision_note) == ("rejected", "console:ed-interior", "خدمت آن در این بات نیست")
+    assert 'data-ref="d-1"' not in (await welfare.get("/suggestions")).text  # no longer open
+    assert "خدمت آن در این بات نیست" in (await welfare.get("/suggestions?status=all")).text

@@ -36,6 +36,7 @@ from bot.knowledge import Problem, Service
 from bot.persian import to_persian_digits
 from console import texts as T
 from console.app import Console, NotFound, Staff, audit, console_of, flash, page, redirect, render
+from console.pages import suggestions as queue
 from console.auth import Role
 from console.scope import Scope, agency_key
 
@@ -90,7 +91,7 @@ def _errors(problems: list[Problem], file: Path) -> FormErrors:
 def _editor(request: Request, staff: Staff, *, service_id: str | None, file_name: str, data: dict[str, Any],
             base: str | None, problems: list[Problem] | None = None, message: str | None = None,
             shown: Any = None, question: str = "", outside: str | None = None, status: int = 200,
-            new: bool = False) -> Response:
+            new: bool = False, suggestion: str = "") -> Response:
     console = console_of(request)
     path = _knowledge_dir(console) / "services" / file_name
     problems = problems or []
@@ -98,7 +99,7 @@ def _editor(request: Request, staff: Staff, *, service_id: str | None, file_name
                   errors=_errors(problems, path), problems=problems, service_id=service_id, file_name=file_name,
                   base=base or "", base_hash=text_hash(None if new else base), message=message, preview=shown, question=question,
                   outside=outside, new=new, review=data.get("review") if isinstance(data.get("review"), list) else [],
-                  title=data.get("title") or service_id or "")
+                  title=data.get("title") or service_id or "", suggestion=suggestion)
 
 
 @page(Role.EDITOR)
@@ -157,7 +158,9 @@ async def _act(request: Request, staff: Staff, form: dict[str, str], *, service_
     text = edited_text(base, data)
     action = form.get("action", "check")
     question = " ".join(form.get("question", "").split())[:500]
-    show = dict(service_id=service_id, file_name=file_name, data=data, base=base, question=question, new=new)
+    suggestion = form.get("suggestion", "")
+    show = dict(service_id=service_id, file_name=file_name, data=data, base=base, question=question, new=new,
+                suggestion=suggestion)
     problems: list[Problem] = []
     path = directory / "services" / file_name
     if service_id is not None and data.get("id") != service_id:
@@ -190,7 +193,13 @@ async def _act(request: Request, staff: Staff, form: dict[str, str], *, service_
     version = await _record(console, staff, checked.service, file_name, base, text, form.get("note"))
     await audit(request, staff, T.ACT_PUBLISH, checked.service.id, f"{file_name}؛ نسخه {version}")
     console.refresh_knowledge()
-    flash(request, staff, T.EDITOR_PUBLISHED.format(title=checked.service.title, version=to_persian_digits(version)))
+    done = T.EDITOR_PUBLISHED.format(title=checked.service.title, version=to_persian_digits(version))
+    item = await queue.find(console, suggestion) if suggestion else None
+    if item is not None and queue.visible(Scope.of(console.knowledge, staff.user.agency), item) and await queue.decide(
+            console, item, "accepted", staff.actor, f"{checked.service.id}: نسخه {version}"):
+        await audit(request, staff, T.ACT_SUGGESTION_ACCEPTED, checked.service.id, f"{item.ref}: {item.text}")
+        done += " " + T.EDITOR_SUGGESTION_DONE.format(ref=item.ref)
+    flash(request, staff, done)
     return redirect(f"/services/{checked.service.id}")
 
 
@@ -283,3 +292,29 @@ async def new_from_card(request: Request, staff: Staff, form: dict[str, str]) ->
     # The draft's text is the base its edits are made in (its header comment stays); no file may exist yet.
     return _editor(request, staff, service_id=None, file_name=name, data=fields, base=text, new=True,
                    problems=checked.problems)
+
+
+@page(Role.EDITOR)
+async def accept_suggestion(request: Request, staff: Staff) -> Response:
+    """Opens the service in the editor with the suggested alias or need added (nothing written yet): the
+    editor checks, previews and publishes, and the publish marks the suggestion accepted."""
+    console = console_of(request)
+    item = await queue.find(console, request.path_params["ref"])
+    service_id = request.query_params.get("service") or (item.service_id if item else None)
+    if item is None or not service_id or not queue.visible(_scope(console, staff), item):
+        raise NotFound
+    if item.status != "open":
+        flash(request, staff, T.SUGGESTION_CLOSED)
+        return redirect("/suggestions")
+    name = _file_of(console, staff, service_id)
+    text = read_file(_knowledge_dir(console), name)
+    if text is None:
+        raise NotFound
+    data = _data_of(text)
+    field = "aliases" if item.kind == "alias" else "needs"
+    current = list(data.get(field) or [])
+    if item.text not in current:
+        data[field] = [*current, item.text]
+    message = T.EDITOR_SUGGESTION.format(text=item.text, kind=T.SUGGESTION_KINDS[item.kind])
+    return _editor(request, staff, service_id=service_id, file_name=name, data=data, base=text, message=message,
+                   question=item.question, suggestion=item.ref)

@@ -13,3 +13,14 @@ CREATE TABLE knowledge_versions (
     created_at   TEXT NOT NULL
 );
 CREATE INDEX knowledge_versions_service ON knowledge_versions (service_id, id);
+
+-- The suggestions queue of the editor: both sources (a clerk's «add as alias / need» from the unanswered
+-- questions, a support-desk staff member's from a ticket) are accepted (the service edited through the
+-- editor, preview first) or rejected, with who decided, when and why.
+ALTER TABLE knowledge_suggestions ADD COLUMN decided_by TEXT;
+ALTER TABLE knowledge_suggestions ADD COLUMN decided_at TEXT;
+ALTER TABLE knowledge_suggestions ADD COLUMN decision_note TEXT;
+ALTER TABLE desk_suggestions ADD COLUMN status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected'));
+ALTER TABLE desk_suggestions ADD COLUMN decided_by TEXT;
+ALTER TABLE desk_suggestions ADD COLUMN decided_at TEXT;
+ALTER TABLE desk_suggestions ADD COLUMN decision_note TEXT;
