@@ -11,3 +11,12 @@ CREATE TABLE knowledge_versions (
     created_at   timestamptz NOT NULL
 );
 CREATE INDEX knowledge_versions_service ON knowledge_versions (service_id, id);
+
+-- The suggestions queue of the editor (tables of migration 0002): accepted or rejected, by whom, when, why.
+ALTER TABLE knowledge_suggestions ADD COLUMN decided_by text;
+ALTER TABLE knowledge_suggestions ADD COLUMN decided_at timestamptz;
+ALTER TABLE knowledge_suggestions ADD COLUMN decision_note text;
+ALTER TABLE desk_suggestions ADD COLUMN status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected'));
+ALTER TABLE desk_suggestions ADD COLUMN decided_by text;
+ALTER TABLE desk_suggestions ADD COLUMN decided_at timestamptz;
+ALTER TABLE desk_suggestions ADD COLUMN decision_note text;
