@@ -22,12 +22,14 @@ from storage import (
     DraftsRepo,
     Duplicate,
     FeedbackRepo,
+    KnowledgeVersionsRepo,
     LogRepo,
     LookupsRepo,
     RequestsRepo,
     StorageError,
     StorageUnavailable,
     Store,
+    SuggestionsRepo,
     TicketsRepo,
     open_database,
 )
@@ -36,7 +38,8 @@ from storage.sqlite import SqliteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 REPOS = {"chats": ChatsRepo, "drafts": DraftsRepo, "requests": RequestsRepo, "log": LogRepo, "lookups": LookupsRepo,
-         "audit": AuditRepo, "tickets": TicketsRepo, "feedback": FeedbackRepo}
+         "audit": AuditRepo, "tickets": TicketsRepo, "feedback": FeedbackRepo, "versions": KnowledgeVersionsRepo,
+         "suggestions": SuggestionsRepo}
 
 
 async def opened(url: str | Path) -> SqliteStore:
