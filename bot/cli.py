@@ -461,6 +461,7 @@ def _print_card_report(path: Path, target: Path, draft, same: str | None) -> Non
 
 def cmd_search(args: argparse.Namespace, directory: Path) -> int:
     from bot.answers import respond
+    from bot.editor.publish import understanding_summary
     from bot.knowledge import KnowledgeError, load_knowledge
     from bot.reply import render_plain
     from bot.search import SearchEngine
@@ -480,19 +481,8 @@ def cmd_search(args: argparse.Namespace, directory: Path) -> int:
         return 0
     for query in args.query:
         u = engine.understand(query)
-        match = u.decision.match
         if args.json:
-            print(json.dumps({
-                "query": query,
-                "normalized": u.normalized,
-                "intent": u.intent or "-",
-                "intents": list(u.intents),
-                "match": {"id": match.id, "title": match.title} if match else None,
-                "candidates": [
-                    {"id": c.service.id, "title": c.service.title, "score": c.score}
-                    for c in u.decision.candidates
-                ],
-            }, ensure_ascii=False))
+            print(json.dumps(understanding_summary(query, u), ensure_ascii=False))
             continue
         print(f"«{query}»  →  {_describe(u)}")
         extra = {"زبان": u.language if u.language != "fa" else None, "پرسش‌ها": "+".join(u.intents) or None,

@@ -32,6 +32,7 @@ from storage.records import (
     FeedbackCount,
     HandledQuestion,
     InboxUpdate,
+    KnowledgeVersion,
     LogEntry,
     OutgoingReply,
     Request,
@@ -474,6 +475,34 @@ class SuggestionsRepo(Protocol):
         """Suggestions, newest first, of one status (None: any) and optionally of some services only."""
         ...
 
+    async def get(self, suggestion_id: int) -> Suggestion | None:
+        ...
+
+    async def decide(self, suggestion_id: int, status: str, by: str, note: str | None = None) -> bool:
+        """Accepts or rejects (`status`) an open suggestion with who and why; False if it was not open."""
+        ...
+
+
+@runtime_checkable
+class KnowledgeVersionsRepo(Protocol):
+    """Every text of a knowledge file the console published (``store.versions``), for the history of a
+    service, its diffs and a revert. Rows are only added: a revert is a new version with the old text."""
+
+    async def add(self, service_id: str, file_name: str, content: str, author: str, note: str | None = None) -> KnowledgeVersion:
+        """Records a version (its hash computed here) and returns it."""
+        ...
+
+    async def get(self, version_id: int) -> KnowledgeVersion | None:
+        ...
+
+    async def history(self, service_id: str, limit: int = 50) -> list[KnowledgeVersion]:
+        """The versions of one service, newest first."""
+        ...
+
+    async def latest(self) -> dict[str, KnowledgeVersion]:
+        """The newest version of every service that has one, by service id."""
+        ...
+
 
 @runtime_checkable
 class InboxRepo(Protocol):
@@ -618,8 +647,15 @@ class TicketsRepo(Protocol):
         already suggested the same. The question is masked here."""
         ...
 
-    async def suggestions(self, limit: int = 50) -> list[DeskSuggestion]:
-        """Suggestions, newest first."""
+    async def suggestions(self, limit: int = 50, *, status: str | None = None) -> list[DeskSuggestion]:
+        """Suggestions, newest first (of one status: open, accepted, rejected; None: any)."""
+        ...
+
+    async def get_suggestion(self, suggestion_id: int) -> DeskSuggestion | None:
+        ...
+
+    async def decide_suggestion(self, suggestion_id: int, status: str, by: str, note: str | None = None) -> bool:
+        """Accepts or rejects (`status`) an open suggestion with who and why; False if it was not open."""
         ...
 
     async def count_by_status(self, since: _dt.datetime | None = None) -> dict[str, int]:
@@ -690,6 +726,9 @@ class Store(Protocol):
 
     @property
     def feedback(self) -> FeedbackRepo: ...
+
+    @property
+    def versions(self) -> KnowledgeVersionsRepo: ...
 
     async def check_writable(self) -> None:
         """Raises StorageUnavailable unless a write can be made now (the health check)."""

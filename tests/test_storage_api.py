@@ -23,6 +23,7 @@ from storage import (
     DraftsRepo,
     Duplicate,
     FeedbackRepo,
+    KnowledgeVersionsRepo,
     LogRepo,
     LookupsRepo,
     RequestsRepo,
@@ -40,7 +41,8 @@ from storage.sqlite import SqliteStore
 ROOT = Path(__file__).resolve().parent.parent
 REPOS = {"chats": ChatsRepo, "drafts": DraftsRepo, "requests": RequestsRepo, "log": LogRepo, "lookups": LookupsRepo,
          "audit": AuditRepo, "inbox": InboxRepo, "outbox": OutboxRepo, "console": ConsoleRepo,
-         "suggestions": SuggestionsRepo, "tickets": TicketsRepo, "feedback": FeedbackRepo}
+         "suggestions": SuggestionsRepo, "tickets": TicketsRepo, "feedback": FeedbackRepo,
+         "versions": KnowledgeVersionsRepo}
 
 
 async def opened(url: str | Path) -> SqliteStore:

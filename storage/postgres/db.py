@@ -43,6 +43,7 @@ from storage.postgres.log import PostgresLog
 from storage.postgres.lookups import PostgresLookups
 from storage.postgres.requests import PostgresRequests
 from storage.postgres.suggestions import PostgresSuggestions
+from storage.postgres.versions import PostgresVersions
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 # The key of the advisory lock migrations run under ("khedmat" in ASCII): any constant would do, as long
@@ -130,6 +131,7 @@ class PostgresStore:
     suggestions: PostgresSuggestions
     tickets: PostgresTickets
     feedback: PostgresFeedback
+    versions: PostgresVersions
 
     def __init__(self, pool: asyncpg.Pool, clock: Clock, patience: float) -> None:
         self._pool = pool
@@ -149,6 +151,7 @@ class PostgresStore:
         self.suggestions = PostgresSuggestions(self)
         self.tickets = PostgresTickets(self)
         self.feedback = PostgresFeedback(self)
+        self.versions = PostgresVersions(self)
 
     # -- life cycle ----------------------------------------------------------------------------------------
 

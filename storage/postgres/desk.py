@@ -59,6 +59,14 @@ def _count(status: str) -> int:
     return int(status.split()[-1])
 
 
+def _desk_suggestion(r: asyncpg.Record) -> DeskSuggestion:
+    return DeskSuggestion(
+        id=r["id"], ticket_id=r["ticket_id"], platform=r["platform"], question=r["question"],
+        service_id=r["service_id"], staff_user_id=r["staff_user_id"], created_at=r["created_at"],
+        status=r["status"], decided_by=r["decided_by"], decided_at=r["decided_at"], decision_note=r["decision_note"],
+    )
+
+
 class PostgresTickets:
     """Tickets, their relayed messages and staff suggestions. Get it as ``db.tickets``."""
 
@@ -228,13 +236,28 @@ class PostgresTickets:
             )
         return _count(status) > 0
 
-    async def suggestions(self, limit: int = 50) -> list[DeskSuggestion]:
-        rows = await self._db.fetchall("SELECT * FROM desk_suggestions ORDER BY id DESC LIMIT $1", (limit,))
-        return [
-            DeskSuggestion(id=r["id"], ticket_id=r["ticket_id"], platform=r["platform"], question=r["question"],
-                           service_id=r["service_id"], staff_user_id=r["staff_user_id"], created_at=r["created_at"])
-            for r in rows
-        ]
+    async def suggestions(self, limit: int = 50, *, status: str | None = None) -> list[DeskSuggestion]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM desk_suggestions WHERE $1::text IS NULL OR status = $1 ORDER BY id DESC LIMIT $2",
+            (status, limit),
+        )
+        return [_desk_suggestion(r) for r in rows]
+
+    async def get_suggestion(self, suggestion_id: int) -> DeskSuggestion | None:
+        row = await self._db.fetchone("SELECT * FROM desk_suggestions WHERE id = $1", (suggestion_id,))
+        return _desk_suggestion(row) if row else None
+
+    async def decide_suggestion(self, suggestion_id: int, status: str, by: str, note: str | None = None) -> bool:
+        """Accepts or rejects an open suggestion, recording who, when and why; False if it was not open."""
+        if status not in ("accepted", "rejected"):
+            raise ValueError(f"status must be accepted or rejected, not {status!r}")
+        async with self._db.write() as conn:
+            result = await conn.execute(
+                "UPDATE desk_suggestions SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4"
+                " WHERE id = $5 AND status = 'open'",
+                status, by, self._db.now(), note or None, suggestion_id,
+            )
+        return _count(result) > 0
 
     async def count_by_status(self, since: _dt.datetime | None = None) -> dict[str, int]:
         rows = await self._db.fetchall(

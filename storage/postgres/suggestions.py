@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from storage.postgres.db import PostgresStore
 
 SUGGESTION_KINDS = ("alias", "need")
+DECISIONS = ("accepted", "rejected")
 
 
 def _suggestion(row: asyncpg.Record) -> Suggestion:
@@ -22,6 +23,7 @@ def _suggestion(row: asyncpg.Record) -> Suggestion:
         id=row["id"], question=row["question"], example=row["example"], service_id=row["service_id"],
         kind=row["kind"], text=row["text"], note=row["note"], created_by=row["created_by"],
         created_at=row["created_at"], status=row["status"],
+        decided_by=row["decided_by"], decided_at=row["decided_at"], decision_note=row["decision_note"],
     )
 
 
@@ -75,3 +77,19 @@ class PostgresSuggestions:
             f"SELECT * FROM knowledge_suggestions {clause} ORDER BY id DESC LIMIT ${len(params)}", params
         )
         return [_suggestion(row) for row in rows]
+
+    async def get(self, suggestion_id: int) -> Suggestion | None:
+        row = await self._db.fetchone("SELECT * FROM knowledge_suggestions WHERE id = $1", (suggestion_id,))
+        return _suggestion(row) if row else None
+
+    async def decide(self, suggestion_id: int, status: str, by: str, note: str | None = None) -> bool:
+        """Accepts or rejects an open suggestion, recording who, when and why; False if it was not open."""
+        if status not in DECISIONS:
+            raise ValueError(f"status must be one of {DECISIONS}, not {status!r}")
+        async with self._db.write() as conn:
+            result = await conn.execute(
+                "UPDATE knowledge_suggestions SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4"
+                " WHERE id = $5 AND status = 'open'",
+                status, by, self._db.now(), note or None, suggestion_id,
+            )
+        return result.split()[-1] != "0"
