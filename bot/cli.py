@@ -45,9 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check every knowledge file; non-zero exit on any problem")
     _knowledge_arg(p)
 
-    p = sub.add_parser("import-card", help="draft knowledge files from service identity card texts (شناسنامه خدمت)")
+    p = sub.add_parser("import-card",
+                       help="draft knowledge files from service identity cards (شناسنامه خدمت): Word forms or texts")
     _knowledge_arg(p)
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="card text files (extracted from PDF/Word)")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                   help="cards: the official Word form (.docx, preferred) or the card's text (.txt)")
     p.add_argument("--out", type=Path, default=Path("drafts"), metavar="DIR",
                    help="directory for the drafts (default: ./drafts); not knowledge/services, drafts need review")
 
@@ -388,11 +390,12 @@ def cmd_validate(directory: Path) -> int:
 
 
 def cmd_import_card(files: list[Path], out: Path, knowledge_dir: Path) -> int:
-    """Writes one draft per card, checks each with the knowledge model, and prints what was found and what
-    a person must check. Non-zero exit when a file cannot be read or a draft would not validate."""
+    """Writes one draft per card (a .docx form or a .txt text), checks each with the knowledge model, and
+    prints what was found and what a person must check. Non-zero exit when a file cannot be read or a draft
+    would not validate."""
     from rapidfuzz import fuzz
 
-    from bot.importer import draft_yaml, import_card, key
+    from bot.importer import draft_yaml, import_file, key
     from bot.knowledge import parse_service
 
     existing: list[tuple[str, str, str]] = []  # (id, title key, file)
@@ -412,12 +415,15 @@ def cmd_import_card(files: list[Path], out: Path, knowledge_dir: Path) -> int:
     written: set[str] = set()
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            draft = import_file(path.name, path.read_bytes())
+        except OSError as exc:
             print(f"✘ {path}: خوانده نشد ({exc})", file=sys.stderr)
             status = 1
             continue
-        draft = import_card(text, path.name)
+        except ValueError as exc:  # not a card file we read (the message says which are)
+            print(f"✘ {path}: {exc}", file=sys.stderr)
+            status = 1
+            continue
         content = draft_yaml(draft)
         target = out / f"{draft.data['id']}.yaml"
         _, problems = parse_service(content, str(target))
@@ -455,6 +461,7 @@ def _print_card_report(path: Path, target: Path, draft, same: str | None) -> Non
 
 def cmd_search(args: argparse.Namespace, directory: Path) -> int:
     from bot.answers import respond
+    from bot.editor.publish import understanding_summary
     from bot.knowledge import KnowledgeError, load_knowledge
     from bot.reply import render_plain
     from bot.search import SearchEngine
@@ -474,19 +481,8 @@ def cmd_search(args: argparse.Namespace, directory: Path) -> int:
         return 0
     for query in args.query:
         u = engine.understand(query)
-        match = u.decision.match
         if args.json:
-            print(json.dumps({
-                "query": query,
-                "normalized": u.normalized,
-                "intent": u.intent or "-",
-                "intents": list(u.intents),
-                "match": {"id": match.id, "title": match.title} if match else None,
-                "candidates": [
-                    {"id": c.service.id, "title": c.service.title, "score": c.score}
-                    for c in u.decision.candidates
-                ],
-            }, ensure_ascii=False))
+            print(json.dumps(understanding_summary(query, u), ensure_ascii=False))
             continue
         print(f"«{query}»  →  {_describe(u)}")
         extra = {"زبان": u.language if u.language != "fa" else None, "پرسش‌ها": "+".join(u.intents) or None,

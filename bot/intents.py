@@ -58,6 +58,10 @@ class IntentResult:
             return ["track"]
         if len(domain) > 1 and "register" in domain:
             domain.remove("register")
+        if domain == ["register"]:  # beside the action, a weak cue is enough to ask («آدرس ثبت نام»)
+            explained = sorted((i for i, s in self.scores.items() if 0 < s < MIN_SCORE and i not in SMALL_TALK),
+                               key=lambda i: min(self.positions[i]))
+            domain = explained or domain
         if domain:
             return domain
         return [self.intent] if self.intent else []

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # A file path (as always) or a database URL, `sqlite:///data/bot.db`; storage.open_database reads both.
     database: Path | str = Path("data/bot.db")
     knowledge_dir: Path = ROOT / "knowledge"
+    # Seconds between two looks of the running bot at the knowledge files (names, sizes, times: no reading);
+    # when they changed (the console published, an admin edited), it reloads them as /reload does. 0: never.
+    knowledge_poll: float = Field(default=2.0, ge=0)
     # The same number is a different person on another platform: `telegram:123,bale:456`; a plain id is an
     # account of BOT_PLATFORM. Ask with is_admin().
     admin_ids: Annotated[frozenset[AdminId], NoDecode] = frozenset()

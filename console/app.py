@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.knowledge import Knowledge
+from bot.knowledge import Knowledge, check_knowledge, knowledge_fingerprint
 from bot.settings import Settings
 from console import texts as T
 from console.auth import Grants, LoginLimiter, Role, same_secret, token_hash
@@ -83,11 +83,23 @@ class Console:
     grants: Grants = field(default_factory=Grants)
     flashes: dict[str, str] = field(default_factory=dict)
     env: Any = field(default_factory=environment)
+    fingerprint: tuple | None = None  # of the knowledge files `knowledge` was read from (None: not yet looked)
 
     @property
     def db(self) -> Store:
         assert self.store is not None, "the console's store is opened when the application starts"
         return self.store
+
+    def refresh_knowledge(self) -> None:
+        """Reads the knowledge files again when they changed on disk (a publish, an admin's edit), so agency
+        scopes and titles follow them; files that do not validate leave the knowledge as it was."""
+        now = knowledge_fingerprint(self.settings.knowledge_dir)
+        if now == self.fingerprint:
+            return
+        knowledge, _ = check_knowledge(self.settings.knowledge_dir)
+        if knowledge is not None:
+            self.knowledge = knowledge
+        self.fingerprint = now
 
     def secure_cookies(self, request: Request) -> bool:
         """Cookies get Secure behind HTTPS: the setting, or a request that came in over https."""

@@ -44,6 +44,12 @@ def _citizen_text(value: str | None) -> str:
     return printable(mask_personal_data(value)) if value else ""
 
 
+def _rials_of(value: object) -> str:
+    """An amount typed in a form, in rials with the toman shown; nothing when it is not a number yet."""
+    text = str(value or "").replace(",", "").replace("٬", "")
+    return format_rials(int(text)) if text.isascii() and text.isdigit() else ""
+
+
 def _json_data(value: Any) -> Markup:
     """Data for a script to read from a <script type="application/json"> block: no `<` that could close it."""
     text = json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -84,7 +90,9 @@ def environment() -> Environment:
         PLATFORMS=T.PLATFORMS,
         SUGGESTION_KINDS=T.SUGGESTION_KINDS,
         SUGGESTION_STATUS=T.SUGGESTION_STATUS,
+        SUGGESTION_SOURCES=T.SUGGESTION_SOURCES,
         T=T,
         query=_query,
+        rials_of=_rials_of,
     )
     return env

@@ -12,7 +12,7 @@ ROLE_LABELS = {
 ROLE_RIGHTS = {
     "viewer": "دیدن داشبورد، گفت‌وگوها، پرسش‌های بی‌پاسخ و درخواست‌ها با اطلاعات شخصیِ پوشیده؛ خروجی بدون اطلاعات شخصی",
     "clerk": "به‌علاوه: تغییر وضعیت درخواست‌ها، دیدن اطلاعات شخصی با ذکر دلیل، رسیدگی به پرسش‌های بی‌پاسخ، خروجی با اطلاعات شخصی",
-    "editor": "به‌علاوه: صف پیشنهادهای دانش (نام دیگر و نیاز برای خدمت‌ها)",
+    "editor": "به‌علاوه: ویرایش، پیش‌نمایش و انتشار خدمت‌های دستگاه خود، تاریخچه و بازگرداندن نسخه‌ها، صف پیشنهادهای دانش",
     "admin": "همه کارها، به‌علاوه کاربران و گزارش کارهای کارکنان",
 }
 
@@ -34,6 +34,7 @@ INTENT_LABELS = {
 }
 SUGGESTION_KINDS = {"alias": "نام دیگر (alias)", "need": "نیاز (need)"}
 SUGGESTION_STATUS = {"open": "باز", "accepted": "پذیرفته", "rejected": "رد شده"}
+SUGGESTION_SOURCES = {"unanswered": "پرسش بی‌پاسخ", "desk": "میز پشتیبانی"}
 PLATFORMS = {"telegram": "تلگرام", "bale": "بله"}
 
 # What the audit trail says a console user did (the `action` column; the CLI's rows keep their commands).
@@ -46,6 +47,10 @@ ACT_SET_STATUS = "requests set-status"
 ACT_EXPORT = "خروجی CSV"
 ACT_HANDLED = "رسیدگی به پرسش بی‌پاسخ"
 ACT_SUGGEST = "پیشنهاد به ویرایشگر"
+ACT_PUBLISH = "انتشار خدمت"
+ACT_REVERT = "بازگرداندن نسخه خدمت"
+ACT_SUGGESTION_ACCEPTED = "پذیرفتن پیشنهاد دانش"
+ACT_SUGGESTION_REJECTED = "رد پیشنهاد دانش"
 ACT_USER_ADD = "افزودن کاربر کنسول"
 ACT_USER_DISABLE = "غیرفعال کردن کاربر کنسول"
 ACT_USER_ENABLE = "فعال کردن دوباره کاربر کنسول"
@@ -71,6 +76,32 @@ PERIOD_INVALID = "تاریخ را به شکل ۱۴۰۵/۰۸/۳۰ بنویسید.
 HIDDEN = "پنهان"
 OTHER_AGENCY_EXCHANGE = "پیام‌های این بخش درباره خدمت دستگاه دیگری است و نمایش داده نمی‌شود."
 UNKNOWN_SERVICE = "خدمت {id} (در دانش فعلی نیست)"
+
+# The service editor.
+EDITOR_PUBLISHED = "«{title}» منتشر شد (نسخه {version}). بات در چند ثانیه پاسخ‌هایش را با آن می‌دهد."
+EDITOR_REVERTED = "«{title}» به نسخه {old} برگشت (نسخه تازه {version})."
+EDITOR_INVALID = "این ویرایش منتشر نشد: {n} مشکل دارد. پرونده روی دیسک دست نخورد."
+EDITOR_VALID = "بدون مشکل: این ویرایش با همه دانش بررسی شد و آماده انتشار است."
+EDITOR_OUTSIDE = ("پرونده این خدمت از وقتی فرم را باز کردید بیرون از کنسول (git یا ویرایشگر متن) تغییر کرده است؛"
+                  " چیزی بازنویسی نشد. تغییر را در زیر ببینید، صفحه را دوباره باز کنید و ویرایش را از نو اعمال کنید.")
+EDITOR_EXISTS = "پرونده‌ای به نام {file} هست؛ شناسه دیگری بگذارید یا همان خدمت را ویرایش کنید."
+EDITOR_ID_FIXED = "شناسه خدمتِ موجود در کنسول عوض نمی‌شود (نسخه‌ها و پیوندها به آن بسته‌اند)."
+EDITOR_OTHER_AGENCY = "دستگاه اجرایی یا دستگاه مادر این خدمت باید «{agency}» باشد؛ خدمت دستگاه دیگر را نمی‌توانید منتشر کنید."
+EDITOR_PREVIEW_NEEDS_SERVICE = "پیش‌نمایش وقتی ممکن است که خود این خدمت مشکلی نداشته باشد."
+EDITOR_PREVIEW_NEEDS_QUESTION = "پرسش شهروند را بنویسید."
+EDITOR_CARD_FAILED = "شناسنامه خوانده نشد: {reason}"
+EDITOR_CARD_MISSING = "یک پرونده .txt یا .docx شناسنامه خدمت را انتخاب کنید."
+EDITOR_SUGGESTION = ("پیشنهاد «{text}» به‌عنوان {kind} به فرم افزوده شد؛ بررسی و پیش‌نمایش کنید و منتشر کنید."
+                     " با انتشار، پیشنهاد پذیرفته‌شده ثبت می‌شود.")
+EDITOR_SUGGESTION_DONE = "پیشنهاد {ref} پذیرفته ثبت شد."
+SUGGESTION_FROM_TICKET = "از تیکت {ticket}"
+SUGGESTION_REASON_NEEDED = "برای رد کردن، دلیل را بنویسید."
+SUGGESTION_REJECTED = "پیشنهاد رد شد و دلیل آن ثبت شد."
+SUGGESTION_CLOSED = "این پیشنهاد دیگر باز نیست."
+EDITOR_DISK_AUTHOR = "disk"
+EDITOR_DISK_NOTE = "پرونده روی دیسک پیش از این انتشار (تغییر بیرون از کنسول یا نسخه آغازین)"
+EDITOR_REVERT_NOTE = "بازگرداندن نسخه {old}"
+EDITOR_CHANGED_OUTSIDE = "بیرون از کنسول تغییر کرده"
 
 # The console-user command line.
 CLI_PASSWORD = "گذرواژه: "

@@ -33,6 +33,7 @@ from handlers.monitor import monitor_routes
 from handlers.notices import start_notices, stop_notices
 from handlers.pacing import Pacing
 from handlers.send import FLOOD_RETRIES, MAX_FLOOD_WAIT, TelegramOutbox
+from handlers.watch import knowledge_followed
 from handlers.webhook import WebhookReceiver
 from handlers.wiring import register
 from storage import Store, open_database
@@ -163,6 +164,9 @@ async def running(app: Application, *, poll_interval: float | None = None, poll_
     first, then the delivery loop, then the handlers finish the updates in hand and their done marks are
     written.
 
+    While it runs, the knowledge files are followed (BOT_KNOWLEDGE_POLL, handlers/watch.py): a change is
+    reloaded without a restart.
+
     `notices=False` leaves out post_init, and with it the delivery loop (for a test that delivers notices
     itself). The HTTP servers are in `app.bot_data["http"]` (their ports, when 0 was asked for)."""
     rt = runtime_of(app)
@@ -184,7 +188,8 @@ async def running(app: Application, *, poll_interval: float | None = None, poll_
                 await server.start()
                 started.append(server)
             await receiver.announce()
-            yield app
+            async with knowledge_followed(rt.dialogue, rt.settings.knowledge_dir, rt.settings.knowledge_poll):
+                yield app
         finally:
             await receiver.stop()
             for server in started:

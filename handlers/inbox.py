@@ -6,8 +6,9 @@ contract; `DurablePoller` receives by long polling, handlers/webhook.py's `Webho
 The Bot API forgets an update when the next getUpdates asks for the ones after it. PTB's own Updater asks
 as soon as it has queued a batch in memory, so a process killed with updates in hand loses them. Here the
 batch is written first (one transaction per batch), and the offset moves only after that; on start, what
-the inbox holds undone is handled before anything new. An update the platform sends again (after a crash
-before the acknowledgement) is stored once and handled once: its id is already in the inbox.
+the inbox holds undone is handled before anything new, and polling starts without an offset. An update the
+platform sends again (after a crash before the acknowledgement) is stored once and handled once: its id is
+already in the inbox, which keeps handled updates for two days (the platform keeps them 24 h).
 
 An update is marked done just before its first reply goes out — once the outgoing pacing
 (handlers/pacing.py) lets it go — or, when it gets no reply, once handled:
@@ -218,8 +219,10 @@ class DurablePoller(DurableInbox):
     async def start(self) -> None:
         """Queues what the inbox holds undone (oldest first), then starts fetching."""
         await super().start()
-        last = await self.rt.db.inbox.last_update_id(self.platform)
-        self.offset = last + 1 if last is not None else None
+        # No offset on start: the platform sends every update it has not seen confirmed, and those already
+        # stored are stored (and handled) once. Starting after the inbox's newest id would skip updates after
+        # a quiet week, when Telegram numbers new updates from a random, possibly lower, id.
+        self.offset = None
         with contextlib.suppress(Exception):  # a webhook left set would make getUpdates fail
             await self.app.bot.delete_webhook(drop_pending_updates=False)
         self._task = asyncio.get_running_loop().create_task(self._poll(), name="durable-polling")

@@ -2,7 +2,7 @@
 `Store` that holds them, and the errors callers may catch.
 
 Handlers, the staff tools and the application are typed against these protocols and never against a
-backend, so adding a backend (PostgreSQL is planned) touches storage/ and nothing else. A backend is
+backend, so a backend (SQLite in storage/sqlite/, PostgreSQL in storage/postgres/) touches storage/ and nothing else. A backend is
 correct when it passes the same tests: the protocols fix names and signatures, the docstrings below the
 behaviour the bot relies on (duplicate registrations, owner-only look-ups, undelivered notices...).
 
@@ -32,6 +32,7 @@ from storage.records import (
     FeedbackCount,
     HandledQuestion,
     InboxUpdate,
+    KnowledgeVersion,
     LogEntry,
     OutgoingReply,
     Request,
@@ -77,7 +78,7 @@ class RequestNotFound(StorageError, LookupError):
 
 
 class RetentionRefused(StorageError):
-    """A retention prune was refused because the clock looks wrong (see storage/sqlite/retention.py for the
+    """A retention prune was refused because the clock looks wrong (see storage/retention.py for the
     rules); nothing was deleted. `force=True` applies the ages to the clock as it is."""
 
 
@@ -480,6 +481,34 @@ class SuggestionsRepo(Protocol):
         """Suggestions, newest first, of one status (None: any) and optionally of some services only."""
         ...
 
+    async def get(self, suggestion_id: int) -> Suggestion | None:
+        ...
+
+    async def decide(self, suggestion_id: int, status: str, by: str, note: str | None = None) -> bool:
+        """Accepts or rejects (`status`) an open suggestion with who and why; False if it was not open."""
+        ...
+
+
+@runtime_checkable
+class KnowledgeVersionsRepo(Protocol):
+    """Every text of a knowledge file the console published (``store.versions``), for the history of a
+    service, its diffs and a revert. Rows are only added: a revert is a new version with the old text."""
+
+    async def add(self, service_id: str, file_name: str, content: str, author: str, note: str | None = None) -> KnowledgeVersion:
+        """Records a version (its hash computed here) and returns it."""
+        ...
+
+    async def get(self, version_id: int) -> KnowledgeVersion | None:
+        ...
+
+    async def history(self, service_id: str, limit: int = 50) -> list[KnowledgeVersion]:
+        """The versions of one service, newest first."""
+        ...
+
+    async def latest(self) -> dict[str, KnowledgeVersion]:
+        """The newest version of every service that has one, by service id."""
+        ...
+
 
 @runtime_checkable
 class InboxRepo(Protocol):
@@ -647,8 +676,15 @@ class TicketsRepo(Protocol):
         already suggested the same. The question is masked here."""
         ...
 
-    async def suggestions(self, limit: int = 50) -> list[DeskSuggestion]:
-        """Suggestions, newest first."""
+    async def suggestions(self, limit: int = 50, *, status: str | None = None) -> list[DeskSuggestion]:
+        """Suggestions, newest first (of one status: open, accepted, rejected; None: any)."""
+        ...
+
+    async def get_suggestion(self, suggestion_id: int) -> DeskSuggestion | None:
+        ...
+
+    async def decide_suggestion(self, suggestion_id: int, status: str, by: str, note: str | None = None) -> bool:
+        """Accepts or rejects (`status`) an open suggestion with who and why; False if it was not open."""
         ...
 
     async def count_by_status(self, since: _dt.datetime | None = None) -> dict[str, int]:
@@ -719,6 +755,9 @@ class Store(Protocol):
 
     @property
     def feedback(self) -> FeedbackRepo: ...
+
+    @property
+    def versions(self) -> KnowledgeVersionsRepo: ...
 
     async def check_writable(self) -> None:
         """Raises StorageUnavailable unless a write can be made now (the health check)."""

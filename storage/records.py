@@ -323,6 +323,9 @@ class Suggestion:
     created_by: str
     created_at: _dt.datetime
     status: str
+    decided_by: str | None = None  # who accepted or rejected it in the editor's queue, when, and why
+    decided_at: _dt.datetime | None = None
+    decision_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +339,25 @@ class DeskSuggestion:
     question: str
     service_id: str | None
     staff_user_id: int | None
+    created_at: _dt.datetime
+    status: str = "open"  # open, accepted or rejected in the editor's queue; who, when and why below
+    decided_by: str | None = None
+    decided_at: _dt.datetime | None = None
+    decision_note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeVersion:
+    """One published text of a service's knowledge file: who wrote it from the console (or `disk` for a
+    change found made outside it), when, the whole text (to diff and to revert to) and a note."""
+
+    id: int
+    service_id: str
+    file_name: str
+    content: str
+    content_hash: str  # SHA-256 of the UTF-8 text, to tell at a glance whether the file on disk is this one
+    author: str
+    note: str | None
     created_at: _dt.datetime
 
 

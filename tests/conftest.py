@@ -69,6 +69,18 @@ async def store(request: pytest.FixtureRequest, tmp_path, clock):
             await database.close()
 
 
+@pytest.fixture(params=BACKENDS)
+async def database(request: pytest.FixtureRequest, tmp_path):
+    """A fresh, empty database of each backend in turn (each test runs on both), as the bot is given one
+    (BOT_DATABASE): a SQLite file's path, or a PostgreSQL URL. For tests that run the bot or the console and
+    open (and reopen, across a restart) the database themselves, on the real clock."""
+    if request.param == "sqlite":
+        yield tmp_path / "bot.db"
+        return
+    async with postgres.fresh_database(request.getfixturevalue("postgres_server")) as url:
+        yield url
+
+
 @pytest.fixture(params=["telegram", "bale"])
 async def chat(request: pytest.FixtureRequest, tmp_path, clock) -> Chat:
     """A citizen talking to the real Application of one platform profile (each test runs on both), polling

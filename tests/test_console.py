@@ -58,14 +58,15 @@ class Monotonic:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[dict]:
-    """A database the dialogue filled, every kind of console user, and the console on it."""
-    db = await open_database(tmp_path / "bot.db")
+async def world(database: Path | str) -> AsyncIterator[dict]:
+    """A database the dialogue filled, every kind of console user, and the console on it; each test runs on
+    SQLite and on PostgreSQL (the conftest `database`)."""
+    db = await open_database(database)
     try:
         seeded = await seed(db)
         await add_users(db)
         clock = Monotonic()
-        app = build_app(Settings(_env_file=None, database=tmp_path / "bot.db"), KNOWLEDGE, store=db,
+        app = build_app(Settings(_env_file=None, database=database), KNOWLEDGE, store=db,
                         limiter=LoginLimiter(clock=clock))
         browsers: list[Browser] = []
 
@@ -385,14 +386,16 @@ async def test_a_status_change_is_stored_for_the_notice_loop_and_audited(world: 
                for e in await world["db"].audit.recent(10))
 
 
-async def test_a_status_change_in_the_console_reaches_the_citizen_through_the_bot_api_peer(tmp_path: Path) -> None:
+async def test_a_status_change_in_the_console_reaches_the_citizen_through_the_bot_api_peer(
+    database: Path | str,
+) -> None:
     peer = BotApiPeer("telegram")
-    async with running_app(peer, tmp_path / "bot.db", notices=False) as bot:
+    async with running_app(peer, database, notices=False) as bot:
         await bot.citizen(USER).send("/start")  # the citizen has a chat with the bot
         created = await bot.db.requests.create(KARA, "telegram", USER, USER, None, None, {"province": "تهران"})
         await bot.db.requests.mark_confirmed(created.tracking_code)
         await add_users(bot.db)
-        app = build_app(Settings(_env_file=None, database=tmp_path / "bot.db"), KNOWLEDGE, store=bot.db)
+        app = build_app(Settings(_env_file=None, database=database), KNOWLEDGE, store=bot.db)
         clerk = Browser(app)
         try:
             assert (await clerk.login("clerk")).status_code == 303

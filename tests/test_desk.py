@@ -25,7 +25,7 @@ from bot.payload import Action, pack
 from handlers import send as send_module
 from handlers.fakeapi import BotApiPeer
 from handlers.notices import deliver_notices
-from storage.sqlite import SqliteStore
+from storage import open_database
 from storage.tracking import new_code
 from tests.support.botchat import FLOOD_BURST_FOR_TESTS, KNOWLEDGE_DIR, RunningBot, labels, running_app
 from tests.support.identity import national_code
@@ -47,12 +47,13 @@ def peer(request: pytest.FixtureRequest) -> BotApiPeer:
 
 
 @asynccontextmanager
-async def desk_bot(peer: BotApiPeer, db_path: Path, **options: Any) -> AsyncIterator[RunningBot]:
-    """The bot with the desk on (group GROUP, staff STAFF, admin ADMIN); a failed relay is retried at once."""
+async def desk_bot(peer: BotApiPeer, database: Path | str, **options: Any) -> AsyncIterator[RunningBot]:
+    """The bot with the desk on (group GROUP, staff STAFF, admin ADMIN) on `database` (the conftest fixture:
+    each test runs on SQLite and on PostgreSQL); a failed relay is retried at once."""
     settings = {"support_chat_id": GROUP, "staff_ids": frozenset({STAFF, OTHER_STAFF}),
                 "admin_ids": frozenset({ADMIN}), "flood_burst": FLOOD_BURST_FOR_TESTS, "knowledge": KNOWLEDGE,
                 **options}
-    async with running_app(peer, db_path, **settings) as bot:
+    async with running_app(peer, database, **settings) as bot:
         bot.rt.dialogue.desk.retry_base = 0.0
         yield bot
     assert bot.errors == [], f"a handler failed: {bot.errors!r}"
@@ -87,9 +88,9 @@ async def open_ticket(bot: RunningBot, citizen_id: int = CITIZEN) -> Message:
 
 
 async def test_a_citizen_talks_to_a_person_who_answers_as_the_support_team_and_closes(
-    peer: BotApiPeer, tmp_path: Path
+    peer: BotApiPeer, database: Path | str
 ) -> None:
-    async with desk_bot(peer, tmp_path / "bot.db") as bot:
+    async with desk_bot(peer, database) as bot:
         group, citizen = bot.group(GROUP), bot.citizen(CITIZEN)
         posted = await open_ticket(bot)
         text = plain(posted)
@@ -133,8 +134,8 @@ async def test_a_citizen_talks_to_a_person_who_answers_as_the_support_team_and_c
         assert any(t.startswith("[از کارشناس #1] سلام؛ گذرنامه") for t in logged)
 
 
-async def test_a_group_member_who_is_not_staff_can_do_nothing(peer: BotApiPeer, tmp_path: Path) -> None:
-    async with desk_bot(peer, tmp_path / "bot.db") as bot:
+async def test_a_group_member_who_is_not_staff_can_do_nothing(peer: BotApiPeer, database: Path | str) -> None:
+    async with desk_bot(peer, database) as bot:
         group = bot.group(GROUP)
         posted = await open_ticket(bot)
         before = len(peer.outbox(CITIZEN))
@@ -149,8 +150,8 @@ async def test_a_group_member_who_is_not_staff_can_do_nothing(peer: BotApiPeer, 
         assert plain(peer.outbox(CITIZEN)[-1]).endswith("پاسخ مدیر")
 
 
-async def test_typed_requests_photos_and_documents_go_both_ways_by_file_id(peer: BotApiPeer, tmp_path: Path) -> None:
-    async with desk_bot(peer, tmp_path / "bot.db") as bot:
+async def test_typed_requests_photos_and_documents_go_both_ways_by_file_id(peer: BotApiPeer, database: Path | str) -> None:
+    async with desk_bot(peer, database) as bot:
         group, citizen = bot.group(GROUP), bot.citizen(CITIZEN)
         await citizen.send("هزینه وام کارا چقدره؟")
         [opened] = await citizen.send("میخوام با یه آدم حرف بزنم")
@@ -188,9 +189,9 @@ async def test_typed_requests_photos_and_documents_go_both_ways_by_file_id(peer:
 
 
 async def test_cancel_closes_the_ticket_while_start_and_tracking_codes_stay_the_bots(
-    peer: BotApiPeer, tmp_path: Path
+    peer: BotApiPeer, database: Path | str
 ) -> None:
-    async with desk_bot(peer, tmp_path / "bot.db") as bot:
+    async with desk_bot(peer, database) as bot:
         group, citizen = bot.group(GROUP), bot.citizen(CITIZEN)
         posted = await open_ticket(bot)
         created = await bot.db.requests.create(KARA_ID, peer.platform, CITIZEN, CITIZEN, national_code("001234567"),
@@ -208,8 +209,7 @@ async def test_cancel_closes_the_ticket_while_start_and_tracking_codes_stay_the_
         assert plain((await citizen.send("مدارک وام کارا چیه؟"))[0]).startswith("مدارک لازم برای")
 
 
-async def test_a_restart_in_the_middle_loses_nothing(peer: BotApiPeer, tmp_path: Path) -> None:
-    database = tmp_path / "bot.db"
+async def test_a_restart_in_the_middle_loses_nothing(peer: BotApiPeer, database: Path | str) -> None:
     peer.add_group(GROUP)
     peer.block(GROUP)  # the group refuses: the ticket is stored, not posted
     async with desk_bot(peer, database) as bot:
@@ -241,10 +241,10 @@ async def test_a_restart_in_the_middle_loses_nothing(peer: BotApiPeer, tmp_path:
 
 
 async def test_a_relay_the_platform_refuses_is_sent_again_by_the_delivery_loop(
-    peer: BotApiPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    peer: BotApiPeer, database: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(send_module, "NETWORK_RETRIES", (0.0, 0.0, 0.0))
-    async with desk_bot(peer, tmp_path / "bot.db", notices=False) as bot:
+    async with desk_bot(peer, database, notices=False) as bot:
         group = bot.group(GROUP)
         posted = await open_ticket(bot)
         peer.fail_next("sendMessage", 502, times=4)  # the relay's tries, all refused
@@ -259,8 +259,8 @@ async def test_a_relay_the_platform_refuses_is_sent_again_by_the_delivery_loop(
         assert await deliver_notices(bot.app) == 0  # sent once
 
 
-async def test_a_citizen_who_blocked_the_bot_is_given_up_and_staff_are_told(peer: BotApiPeer, tmp_path: Path) -> None:
-    async with desk_bot(peer, tmp_path / "bot.db") as bot:
+async def test_a_citizen_who_blocked_the_bot_is_given_up_and_staff_are_told(peer: BotApiPeer, database: Path | str) -> None:
+    async with desk_bot(peer, database) as bot:
         group = bot.group(GROUP)
         posted = await open_ticket(bot)
         peer.block(CITIZEN)
@@ -269,8 +269,8 @@ async def test_a_citizen_who_blocked_the_bot_is_given_up_and_staff_are_told(peer
         assert await bot.db.tickets.undelivered(peer.platform) == []
 
 
-async def test_staff_commands_open_ticket_request_and_status(peer: BotApiPeer, tmp_path: Path) -> None:
-    async with desk_bot(peer, tmp_path / "bot.db") as bot:
+async def test_staff_commands_open_ticket_request_and_status(peer: BotApiPeer, database: Path | str) -> None:
+    async with desk_bot(peer, database) as bot:
         group = bot.group(GROUP)
         assert plain((await group.send(STAFF, "/open"))[0]) == T.DESK_OPEN_EMPTY
         await open_ticket(bot)
@@ -324,8 +324,8 @@ async def test_an_admin_learns_a_groups_id_with_chatid(peer: BotApiPeer, tmp_pat
         assert plain(told) == T.DESK_CHAT_ID.format(chat_id=-1009876)
 
 
-async def test_staff_suggest_an_alias_for_the_admins_to_review(peer: BotApiPeer, tmp_path: Path) -> None:
-    async with desk_bot(peer, tmp_path / "bot.db") as bot:
+async def test_staff_suggest_an_alias_for_the_admins_to_review(peer: BotApiPeer, database: Path | str) -> None:
+    async with desk_bot(peer, database) as bot:
         group, admin = bot.group(GROUP), bot.citizen(ADMIN)
         citizen = bot.citizen(CITIZEN)
         await citizen.send("وام طرح کارا برای روستا")
@@ -350,8 +350,8 @@ async def test_staff_suggest_an_alias_for_the_admins_to_review(peer: BotApiPeer,
         assert T.ADMIN_SUGGESTION_NEED.format(question="وام طرح کارا برای روستا") in text
 
 
-async def test_votes_on_answers_are_counted_per_service_and_question_type(peer: BotApiPeer, tmp_path: Path) -> None:
-    async with desk_bot(peer, tmp_path / "bot.db") as bot:
+async def test_votes_on_answers_are_counted_per_service_and_question_type(peer: BotApiPeer, database: Path | str) -> None:
+    async with desk_bot(peer, database) as bot:
         citizen, other, admin = bot.citizen(CITIZEN), bot.citizen(CITIZEN + 1), bot.citizen(ADMIN)
         [answer] = await citizen.send("مدارک وام کارا چیه؟")
         assert labels(answer)[-2:] == [T.VOTE_UP, T.VOTE_DOWN]
@@ -388,8 +388,8 @@ async def test_with_the_desk_off_nothing_offers_a_person(peer: BotApiPeer, tmp_p
         assert answer is not None and bot.errors == []
 
 
-async def test_the_help_offers_a_person_when_the_desk_is_on(peer: BotApiPeer, tmp_path: Path) -> None:
-    async with desk_bot(peer, tmp_path / "bot.db") as bot:
+async def test_the_help_offers_a_person_when_the_desk_is_on(peer: BotApiPeer, database: Path | str) -> None:
+    async with desk_bot(peer, database) as bot:
         citizen = bot.citizen(CITIZEN)
         [help_message] = await citizen.send("/help")
         assert T.DESK_BUTTON in labels(help_message)
@@ -398,12 +398,11 @@ async def test_the_help_offers_a_person_when_the_desk_is_on(peer: BotApiPeer, tm
 
 
 def test_the_stats_command_counts_votes_and_lists_staff_suggestions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, database: Path | str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    database = tmp_path / "bot.db"
 
     async def seed() -> None:
-        async with await SqliteStore.open(database) as db:
+        async with await open_database(database) as db:
             await db.feedback.vote("telegram", 1, KARA_ID, "documents", 1)
             await db.feedback.vote("telegram", 2, KARA_ID, "documents", -1)
             await db.feedback.vote("bale", 1, KARA_ID, "cost", -1)

@@ -17,7 +17,7 @@ from bot.reply import Reply, render_plain
 from bot.search import SearchEngine
 from bot.settings import Settings
 from bot.workhours import parse_hours
-from storage import open_database
+from storage import Store
 from tests.support.identity import national_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,14 +52,11 @@ class Outbox:
 
 
 @pytest.fixture
-async def dialogue(tmp_path: Path, clock) -> AsyncIterator[Dialogue]:
-    db = await open_database(tmp_path / "bot.db", clock=clock)
-    try:
-        d = Dialogue(Settings(support_chat_id=GROUP, staff_ids=frozenset({STAFF})), db, SearchEngine(KNOWLEDGE))
-        d.desk.clock = clock
-        yield d
-    finally:
-        await db.close()
+async def dialogue(store: Store, clock) -> AsyncIterator[Dialogue]:
+    """The desk's dialogue on a fresh database of each backend in turn (conftest `store`)."""
+    d = Dialogue(Settings(support_chat_id=GROUP, staff_ids=frozenset({STAFF})), store, SearchEngine(KNOWLEDGE))
+    d.desk.clock = clock
+    yield d
 
 
 async def say(d: Dialogue, text: str, out: Outbox | None = None, message_id: int | None = None) -> Outbox:

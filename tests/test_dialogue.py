@@ -127,3 +127,20 @@ async def test_every_turn_and_reply_is_logged_with_what_was_understood(dialogue:
         ("out", "ارائه معرفی‌نامه دریافت تسهیلات طرح کارا"[:12]), ("in", f"[دکمه] s:{KARA}"[:12]),
     ]
     assert entries[3].answered is False and entries[5].service_id == KARA
+
+
+async def test_a_question_reads_the_chat_state_once(dialogue: Dialogue, monkeypatch) -> None:
+    # PostgreSQL has no cache in front of it: each read of the state is a round trip per message.
+    await say(dialogue, "وام کارا")
+    chats = dialogue.store.chats
+    reads: list[int] = []
+    real_get = chats.get
+
+    async def counting_get(platform: str, user_id: int):
+        reads.append(user_id)
+        return await real_get(platform, user_id)
+
+    monkeypatch.setattr(chats, "get", counting_get)
+    follow_up = await say(dialogue, "هزینه‌اش چقدره؟")
+    assert "kara.mcls.gov.ir" in follow_up.texts()[0]  # the current service still carries over
+    assert reads == [CITIZEN]

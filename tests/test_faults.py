@@ -726,3 +726,18 @@ async def test_kill_9_with_updates_in_hand_loses_none_and_answers_each_exactly_o
     for u in users:
         quoted = [next((w for w in words[u] if f"«{w}»" in m["plain"]), m["plain"]) for m in peer.sent(u)]
         assert quoted == words[u], u  # every message answered, once, in order
+
+
+async def test_updates_numbered_lower_after_a_quiet_week_are_answered(tmp_path: Path) -> None:
+    # After a week without updates Telegram numbers the next ones from a random id, possibly lower than the
+    # ids the bot has stored: starting after the newest stored id would skip them all.
+    peer = BotApiPeer("telegram")
+    peer.continue_after(5000)
+    async with running(peer, tmp_path / "bot.db") as bot:
+        await bot.send(USER, "/start")
+    peer.continue_after(40)
+    async with running(peer, tmp_path / "bot.db") as bot:
+        question = peer.user_sends(USER, "وام کارا")
+        assert question["update_id"] < 5000
+        await bot.wait(question, timeout=10)
+    assert shown(peer.sent(USER)[-1]).startswith(KARA)

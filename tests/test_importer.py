@@ -542,9 +542,9 @@ def test_import_card_writes_drafts_that_validate_and_prints_a_report(tmp_path: P
 def test_import_card_fails_on_a_file_it_cannot_read(tmp_path: Path) -> None:
     good = tmp_path / "card.txt"
     good.write_text(CARD_TEMPLATE.format(**FULL), encoding="utf-8")
-    bad = tmp_path / "latin1.txt"
-    bad.write_bytes("عنوان".encode("utf-16"))
+    bad = tmp_path / "broken.docx"
+    bad.write_bytes("عنوان".encode("utf-16"))  # not a Word file whatever its name says
     result = run_cli("import-card", str(tmp_path / "missing.txt"), str(bad), str(good), "--out", str(tmp_path / "out"))
     assert result.returncode != 0
-    assert "missing.txt" in result.stderr and "latin1.txt" in result.stderr
+    assert "missing.txt" in result.stderr and "broken.docx" in result.stderr
     assert (tmp_path / "out" / "12345678901.yaml").is_file()  # the readable card is still imported

@@ -418,3 +418,20 @@ async def test_chat_state(store):
     assert (state.current_service, state.data) == ("id_card", {"page": 2})
     await store.chats.set_current_service("telegram", 5, None)
     assert (await store.chats.get("telegram", 5)).current_service is None
+
+
+async def test_the_retention_pass_forgets_handled_updates_after_two_days(store, clock):
+    # The raw updates hold whatever citizens typed (national codes included); they are kept only to recognise
+    # an update the platform sends again, which it does within 24 hours.
+    from bot.dialogue.registration import retention
+    from bot.settings import Settings
+
+    await store.inbox.add("telegram", [(1, '{"update_id": 1}'), (2, '{"update_id": 2}')])
+    await store.inbox.mark_done("telegram", [1, 2])
+    clock.advance(days=3)
+    await store.inbox.add("telegram", [(3, '{"update_id": 3}'), (4, '{"update_id": 4}')])
+    await store.inbox.mark_done("telegram", [3])
+    done = await retention(store, Settings(_env_file=None))
+    assert done["inbox"] == 2
+    assert await store.inbox.add("telegram", [(3, "again"), (4, "again")]) == []  # recent: still recognised
+    assert [u.update_id for u in await store.inbox.pending("telegram")] == [4]  # never handled: kept

@@ -25,12 +25,14 @@ import jdatetime
 import pytest
 
 from bot import texts as T
+from bot.dialogue.registration import retention
 from bot.identifiers import LRM
 from bot.persian import jalali_date, jalali_datetime, to_persian_digits
+from bot.settings import Settings
 from handlers import notices
 from handlers.fakeapi import BotApiPeer
 from handlers.notices import prune
-from storage import open_database
+from storage import Store, open_database
 from storage.masking import mask_personal_data
 from storage.requests import MSG_FINAL_STATUS, MSG_NOT_FOUND, MSG_UNKNOWN_STATUS, STATUSES
 from tests.support.botchat import Chat, RunningBot, labels, running_app, title_line
@@ -657,6 +659,29 @@ async def test_prune_removes_log_entries_and_drafts_older_than_their_retention_o
         assert len(lines) == 2 and "«یارانه» — ۱ بار" in lines[1]
 
 
+async def test_one_retention_pass_reaches_every_table_on_either_backend(store: Store, clock: FakeClock) -> None:
+    """The pass the running bot makes (and `python -m bot prune`): on SQLite and on PostgreSQL alike, old
+    log rows, drafts, chat state, closed tickets and votes go, closed requests lose what names a person."""
+    await store.log.add("telegram", 1, 1, "in", "قدیمی")
+    await store.drafts.save("telegram", 1, KARA_ID, 0, {})
+    await store.chats.set_current_service("telegram", 1, KARA_ID)
+    created = await store.requests.create(KARA_ID, "telegram", 1, 1, NATIONAL_CODE, MOBILE, {})
+    await store.requests.set_status(created.tracking_code, "rejected")
+    ticket, _ = await store.tickets.open("telegram", 1, 1, service_id=None, question="؟", context="", group_chat_id=-1)
+    await store.tickets.close(ticket.id, "citizen")
+    still_open, _ = await store.tickets.open("telegram", 2, 2, service_id=None, question="؟", context="",
+                                             group_chat_id=-1)
+    await store.feedback.vote("telegram", 1, KARA_ID, "cost", 1)
+    clock.advance(days=400)
+    await store.log.add("telegram", 2, 2, "in", "تازه")  # the database is being lived in: the clock is right
+
+    done = await retention(store, Settings(_env_file=None, log_retention_days=30, request_retention_days=365))
+    assert done == {"log": 1, "drafts": 1, "chat_state": 1, "lookups": 0, "requests": 1, "tickets": 1, "feedback": 1}
+    assert (await store.requests.get(created.tracking_code)).national_code is None
+    assert await store.tickets.get(ticket.id) is None and (await store.tickets.get(still_open.id)).is_open
+    assert [e.text for e in await store.log.query()] == ["تازه"]
+
+
 async def test_the_running_bot_prunes_old_entries_by_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(notices, "PRUNE_EVERY_ROUNDS", 1)
     clock = FakeClock(dt.datetime.now(dt.UTC) - dt.timedelta(days=40))
@@ -668,7 +693,7 @@ async def test_the_running_bot_prunes_old_entries_by_itself(tmp_path: Path, monk
     clock.now = dt.datetime.now(dt.UTC)
     async with running_bot(tmp_path, clock=clock, log_retention_days=30) as bot:
         # A citizen writes: ages are measured on a clock the bot is seen to live by (after a long stop, or a
-        # clock jump, nothing is aged until then: storage/sqlite/retention.py).
+        # clock jump, nothing is aged until then: storage/retention.py).
         await bot.send(USER, "سلام")
         for _ in range(50):  # the notice loop's next rounds
             if "پیام قدیمی" not in [r["text"] for r in message_log(bot.database)]:

@@ -6,6 +6,8 @@ handled elsewhere and messages in English. Each test reads like the conversation
 
 from __future__ import annotations
 
+import pytest
+
 from bot import texts as T
 from tests.support.botchat import Chat, labels, title_line
 from tests.support.identity import national_code
@@ -65,6 +67,14 @@ async def test_a_question_at_a_form_step_is_answered_and_the_step_asked_again(ch
     assert shown(again).startswith(T.FORM_QUESTION.format(n="۱", total="۴", label="نام و نام خانوادگی"))
     [next_question] = await chat.send("مریم احمدی")  # the side question was never stored as the name
     assert shown(next_question).startswith(T.FORM_QUESTION.format(n="۲", total="۴", label="کد ملی"))
+
+
+@pytest.mark.parametrize("text", ["کجا باید برای وام کارا ثبت نام کنم؟", "آدرس ثبت نام وام کارا کجاست",
+                                  "نشانی ثبت‌نام کنم وام کارا"])
+async def test_asking_where_to_register_gives_the_cards_address_not_the_form(chat: Chat, text: str) -> None:
+    [reply] = await chat.send(text)
+    assert "kara.mcls.gov.ir" in reply["plain"]
+    assert T.FORM_QUESTION.split("{")[0] not in shown(reply)
 
 
 async def test_province_and_city_in_one_answer(chat: Chat) -> None:

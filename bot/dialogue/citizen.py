@@ -23,6 +23,7 @@ from storage.tracking import is_well_formed, normalize_tracking_code
 
 if TYPE_CHECKING:
     from bot.dialogue.core import Dialogue
+    from storage import ChatState
 
 MAX_TEXT = 1000  # longer messages are not questions; the citizen is asked to shorten them
 ANSWERED_WITHOUT_SERVICE = ("greeting", "thanks", "help", "track")
@@ -73,9 +74,10 @@ async def cancel(d: Dialogue, turn: Turn, out: Outbox) -> None:
     await d.send(out, turn.chat_id, Reply(text, remove_keyboard=True))
 
 
-async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
+async def ask(d: Dialogue, turn: Turn, out: Outbox, state: ChatState | None = None) -> TurnResult:
     """Answers a typed message: an answer to the form in progress, a tracking code, a question about a
-    service, or a search."""
+    service, or a search (`state`: the chat's state when the caller has just read it; one read per message
+    matters on PostgreSQL, which has no cache)."""
     text, chat_id, user_id = turn.text or "", turn.chat_id, turn.user_id
     draft = await registration.active_draft(d, user_id)
     if draft is not None:  # the form has its own limits and asks its question again
@@ -83,7 +85,8 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
     if len(text) > MAX_TEXT:
         await d.send(out, chat_id, Reply(T.TOO_LONG.format(limit=to_persian_digits(MAX_TEXT))))
         return TurnResult()
-    state = await d.store.chats.get(d.platform, user_id)
+    if state is None:
+        state = await d.store.chats.get(d.platform, user_id)
     if _only_asks_to_register(text):  # a bare «ثبت نام»: the current service, never another one by its name
         current = d.knowledge.get(state.current_service) if state.current_service else None
         if current is not None:
@@ -104,7 +107,8 @@ async def ask(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult:
         result.answered = True
         return result
     if u.intent == "register" and u.service is not None:
-        if _asks_where(u) and u.service.websites:  # «کجا ثبت نام کنم؟»: the address the card gives
+        # «کجا ثبت نام کنم؟», «لینک ثبت نام»: where to register is the address the card gives
+        if {"provider", "website"} & set(u.intents) and u.service.websites:
             await d.remember_service(user_id, u.service.id)
             await d.send(out, chat_id, answers.fact(u.service, "website"))
             return result
@@ -133,13 +137,6 @@ def _only_asks_to_register(text: str) -> bool:
     """«ثبت نام», «میخوام ثبت‌نام کنم», «نام‌نویسی»: a request to register that names no service."""
     words = fold(text).split()
     return bool(words) and set(words) <= _REGISTER_WORDS and bool({"ثبت", "ثبتنام", "نامنویسی", "نویسی"} & set(words))
-
-
-WHERE_WORDS = frozenset({"کجا", "کجاست", "کجای", "سایت", "سایتش", "آدرس", "ادرس", "نشانی", "لینک"})
-
-
-def _asks_where(u) -> bool:
-    return any(w in WHERE_WORDS for w in fold(u.normalized or u.query).split())
 
 
 async def _number_alone(d: Dialogue, user_id: int, kind: str) -> Reply:

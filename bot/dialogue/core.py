@@ -90,7 +90,7 @@ class Dialogue:
             return relayed
         state = await self.store.chats.get(self.platform, turn.user_id)
         if state.data.get(registration.UNSURE):
-            await registration.remind_unsure_confirmation(self, out, turn.chat_id, turn.user_id)
+            await registration.remind_unsure_confirmation(self, out, turn.chat_id, turn.user_id, state)
         if turn.edited:  # an edited message is not re-answered; the citizen is asked to send it anew
             await self.send(out, turn.chat_id, Reply(T.EDITED))
             return TurnResult()
@@ -105,7 +105,7 @@ class Dialogue:
         if turn.text.startswith("/"):
             await self.command(turn, out)
             return TurnResult()
-        return await citizen.ask(self, turn, out)
+        return await citizen.ask(self, turn, out, state)
 
     async def _log_turn(self, turn: Turn, outcome: TurnResult | None, handling_ms: float) -> None:
         """The log row of an incoming turn, with what the bot understood of it; a form answer only as the

@@ -19,7 +19,7 @@ from storage import RequestLimitReached, RetentionRefused
 if TYPE_CHECKING:
     from bot.dialogue.core import Dialogue
     from bot.settings import Settings
-    from storage import Store
+    from storage import ChatState, Store
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,9 @@ PAUSED = "__paused"  # a flag among the answers of a form set aside by /start (k
 DRAFT_RETENTION_DAYS = 30
 UNSURE = "unsure_confirmation"  # chat data: a tracking code whose confirmation may not have arrived
 LOOKUP_RETENTION_DAYS = 1  # failed look-ups: far longer than any wait they impose
+# Handled updates (raw messages, personal numbers included) are kept only to recognise one the platform sends
+# again, which it does for at most 24 hours.
+INBOX_RETENTION_DAYS = 2
 
 
 def _state(draft) -> forms.FormState:
@@ -207,9 +210,13 @@ async def _submit(d: Dialogue, out: Outbox, chat_id: int, user_id: int, service:
         d.confirming.discard(created.tracking_code)
 
 
-async def remind_unsure_confirmation(d: Dialogue, out: Outbox, chat_id: int, user_id: int) -> None:
-    """Shows the tracking code of a confirmation the platform never confirmed, once."""
-    state = await d.store.chats.get(d.platform, user_id)
+async def remind_unsure_confirmation(
+    d: Dialogue, out: Outbox, chat_id: int, user_id: int, state: ChatState | None = None,
+) -> None:
+    """Shows the tracking code of a confirmation the platform never confirmed, once (`state`: the chat's
+    state when the caller has just read it)."""
+    if state is None:
+        state = await d.store.chats.get(d.platform, user_id)
     code = state.data.get(UNSURE)
     if not code:
         return
@@ -309,17 +316,18 @@ async def prune(d: Dialogue) -> None:
 async def retention(store: Store, settings: Settings, *, force: bool = False) -> dict[str, int | None]:
     """Deletes what is kept no longer than promised: conversation logs, chat state, closed support tickets
     and votes older than BOT_LOG_RETENTION_DAYS, drafts untouched for a month, failed look-ups of
-    yesterday; and anonymises requests done or rejected more than BOT_REQUEST_RETENTION_DAYS ago. Returns
-    how many rows each step touched (None: refused).
+    yesterday, received updates handled more than two days ago; and anonymises requests done or rejected
+    more than BOT_REQUEST_RETENTION_DAYS ago. Returns how many rows each step touched (None: refused).
 
     A step the storage refuses because the clock looks wrong (a jump ahead would otherwise delete live
-    data; see storage/sqlite/retention.py) is skipped with a warning; `force` (``python -m bot prune
+    data; see storage/retention.py) is skipped with a warning; `force` (``python -m bot prune
     --force``, after checking the clock) applies the ages to the clock as it is."""
     steps = (
         ("log", lambda: store.log.prune(settings.log_retention_days, force=force)),
         ("drafts", lambda: store.drafts.prune(DRAFT_RETENTION_DAYS, force=force)),
         ("chat_state", lambda: store.chats.prune(settings.log_retention_days, force=force)),
         ("lookups", lambda: store.lookups.prune(LOOKUP_RETENTION_DAYS)),
+        ("inbox", lambda: store.inbox.prune(INBOX_RETENTION_DAYS)),
         ("requests", lambda: store.requests.anonymize_closed(settings.request_retention_days, force=force)),
         # The support desk's closed tickets (the citizen's turns and relays) and the votes, which name an
         # account, are kept as long as the conversation log.

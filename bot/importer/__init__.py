@@ -18,13 +18,20 @@ the options beside them), ``values`` (numbers, tidy text, list items, web addres
 ``delivery``, ``tail`` and ``scrambled`` (the fields of each part of the form, and of cards extracted
 right to left), ``draft`` (the draft with its review notes, required fields, the YAML written) and
 ``card`` (``import_card``: one card through every stage).
+
+The official Word form (.docx) is read by ``docx`` (``read_docx``): there the tables say which cell is a
+label and which its value, and Word says which box is checked, so nothing has to be recovered from
+flattened text; each value then goes through the same field readers. ``files`` (``import_file``) picks the
+reader by the file's name, decodes a card's text, and refuses any other file with a Persian message.
 """
 
 from __future__ import annotations
 
 from bot.importer.boxes import VOCAB, Mark, Option, Token, pair_boxes, tokenize
 from bot.importer.card import import_card
+from bot.importer.docx import read_docx
 from bot.importer.draft import CARD_FIELDS, Draft, draft_yaml, slug_id
+from bot.importer.files import import_file
 from bot.importer.sections import FIELD_LABELS, STOP_LABELS
 from bot.importer.text import BOXES, CHECKED, UNCHECKED, ZWNJ, key, prepare, similarity
 from bot.importer.values import parse_number, split_items, split_run_together, tidy
@@ -44,10 +51,12 @@ __all__ = [
     "Token",
     "draft_yaml",
     "import_card",
+    "import_file",
     "key",
     "pair_boxes",
     "parse_number",
     "prepare",
+    "read_docx",
     "similarity",
     "slug_id",
     "split_items",

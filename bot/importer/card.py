@@ -17,12 +17,7 @@ def import_card(text: str, source: str = "") -> Draft:
     draft = Draft(source=source)
     body = prepare(text)
     draft.scrambled = _is_scrambled(body)
-    has_boxes = CHECKED in body or UNCHECKED in body
-    draft.only_checked = CHECKED in body and UNCHECKED not in body
-    if draft.only_checked:
-        draft.flag("(card)", "در متن فقط علامت گزینه‌های تیک‌خورده مانده و جای خانه‌های خالی پیدا نیست؛ گزینه‌های بی‌علامت "
-                   "تیک‌نخورده خوانده شدند.")
-
+    has_boxes = _note_boxes(draft, body)
     header_end, section6, tail = _regions(body)
     if draft.scrambled:
         _read_scrambled_header(draft, body[:header_end], has_boxes)
@@ -33,3 +28,13 @@ def import_card(text: str, source: str = "") -> Draft:
     _read_tail(draft, body[tail:], has_boxes)
     _finish(draft)
     return draft
+
+
+def _note_boxes(draft: Draft, body: str) -> bool:
+    """Whether the card shows any box at all; a card that shows only checked ones is noted, because then an
+    option without a mark is read as unchecked."""
+    draft.only_checked = CHECKED in body and UNCHECKED not in body
+    if draft.only_checked:
+        draft.flag("(card)", "در متن فقط علامت گزینه‌های تیک‌خورده مانده و جای خانه‌های خالی پیدا نیست؛ گزینه‌های بی‌علامت "
+                   "تیک‌نخورده خوانده شدند.")
+    return CHECKED in body or UNCHECKED in body

@@ -18,7 +18,12 @@ from bot.persian import to_latin_digits, to_persian_digits
 
 def _read_header(draft: Draft, text: str, has_boxes: bool) -> None:
     """Sections 1-5, by label: rows may come in any order and several labels may share one line."""
-    seg = _segments(text)
+    _read_fields(draft, _segments(text), has_boxes)
+
+
+def _read_fields(draft: Draft, seg: dict[str, list[str]], has_boxes: bool) -> None:
+    """Sections 1-5 from each field's raw value (every occurrence, in the card's order): the text after a
+    label, or a Word form's value cell."""
     d = draft.data
 
     raw_id = _pick(seg, "id")

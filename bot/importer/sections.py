@@ -112,8 +112,9 @@ def _regions(body: str) -> tuple[int, int | None, int]:
     return min(found), None, _line_start(body, min(found))
 
 
-def _segments(text: str) -> dict[str, list[str]]:
-    """For each field label found, the text between it and the next label of the form (all occurrences)."""
+def _anchors(text: str) -> list[tuple[int, int, str | None]]:
+    """Every label of the form in the text, in order: (start, end, field), field None for a label that only
+    ends the field before it. A label inside a longer one found at the same place is not counted."""
     anchors: list[tuple[int, int, str | None]] = []
     for name, label in FIELD_LABELS:
         for m in _find_all(text, label):
@@ -130,6 +131,12 @@ def _segments(text: str) -> dict[str, list[str]]:
         if kept and a[0] < kept[-1][1]:
             continue  # inside a longer label found at the same place
         kept.append(a)
+    return kept
+
+
+def _segments(text: str) -> dict[str, list[str]]:
+    """For each field label found, the text between it and the next label of the form (all occurrences)."""
+    kept = _anchors(text)
     out: dict[str, list[str]] = {}
     for i, (_, end, name) in enumerate(kept):
         if name is None:

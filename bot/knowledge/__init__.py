@@ -17,6 +17,7 @@ from bot.knowledge.loading import (
     KnowledgeError,
     Problem,
     check_knowledge,
+    knowledge_fingerprint,
     load_knowledge,
     parse_elsewhere,
     parse_lexicon,
@@ -73,6 +74,7 @@ from bot.knowledge.vocabulary import (
     STAGES,
     START_TRIGGERS,
     VISIT_LEVELS,
+    Labels,
     fold_label,
 )
 
@@ -111,6 +113,7 @@ __all__ = [
     "IntentName",
     "Knowledge",
     "KnowledgeError",
+    "Labels",
     "Level",
     "Lexicon",
     "LexiconEntry",
@@ -132,6 +135,7 @@ __all__ = [
     "VisitLevel",
     "check_knowledge",
     "fold_label",
+    "knowledge_fingerprint",
     "load_knowledge",
     "parse_elsewhere",
     "parse_lexicon",

@@ -3,7 +3,8 @@ every problem of every file reported at once as ``file: field: message`` in Pers
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -275,27 +276,36 @@ def parse_lexicon(text: str, file: str) -> tuple[Lexicon | None, list[Problem]]:
         return None, [Problem(file, _loc(e["loc"]), _persian_message(e)) for e in exc.errors()]
 
 
-def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
+def check_knowledge(directory: Path, overrides: Mapping[str, str | None] | None = None) -> tuple[Knowledge | None, list[Problem]]:
     """Reads and validates a knowledge directory; returns the knowledge when there is no problem at all,
-    and every problem found in every file."""
+    and every problem found in every file.
+
+    `overrides` maps file names in services/ to the text to check instead of the file's (a file that is not
+    on disk yet is added; None leaves a file out): the service editor checks an edit against the whole
+    knowledge this way before it writes anything."""
     directory = Path(directory)
+    overrides = dict(overrides or {})
     problems: list[Problem] = []
     services_dir = directory / "services"
     if not services_dir.is_dir():
         return None, [Problem(str(services_dir), "(directory)", "پوشه services/ اینجا نیست")]
     files = sorted(services_dir.glob("*.yaml")) + sorted(services_dir.glob("*.yml"))
+    files = [f for f in files if overrides.get(f.name, "") is not None]
+    files += sorted(services_dir / name for name, text in overrides.items()
+                    if text is not None and services_dir / name not in files)
     if not files:
         problems.append(Problem(str(services_dir), "(directory)", "هیچ فایل ‎*.yaml‎ خدمتی پیدا نشد"))
     services: list[Service] = []
     first_file: dict[str, str] = {}
     for path in files:
         name = str(path)
-        too_big = _too_big(path.stat().st_size, name)  # before reading it: a huge file is not even loaded
-        if too_big:
+        given = overrides.get(path.name)
+        too_big = _too_big(path.stat().st_size if given is None else len(given.encode("utf-8")), name)
+        if too_big:  # before reading it: a huge file is not even loaded
             problems.extend(too_big)
             continue
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8") if given is None else given
         except UnicodeDecodeError as exc:
             problems.append(Problem(name, "(file)", f"فایل با UTF-8 ذخیره نشده (بایت {exc.start})"))
             continue
@@ -322,6 +332,26 @@ def check_knowledge(directory: Path) -> tuple[Knowledge | None, list[Problem]]:
     if problems:
         return None, problems
     return Knowledge(services=services, lexicon=lexicon, source=directory, elsewhere=elsewhere), []
+
+
+def knowledge_fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """A cheap mark of the knowledge files as they are on disk (name, size, mtime_ns of every YAML file):
+    it changes when a file is written, added, renamed or removed, without reading any file. The running bot
+    compares it every few seconds to reload what the console published or an admin edited."""
+    directory = Path(directory)
+    found: list[tuple[str, int, int]] = []
+    for folder, pattern in ((directory, "*.yaml"), (directory / "services", "*.yaml"), (directory / "services", "*.yml")):
+        try:
+            entries = sorted(folder.glob(pattern))
+        except OSError:
+            continue
+        for path in entries:
+            try:
+                st = os.stat(path)
+            except OSError:  # removed between the listing and the stat: the next look sees it gone
+                continue
+            found.append((str(path.relative_to(directory)), st.st_size, st.st_mtime_ns))
+    return tuple(found)
 
 
 def load_knowledge(directory: Path) -> Knowledge:

@@ -34,6 +34,7 @@ from bot.knowledge.vocabulary import (
     SERVICE_TYPES,
     START_TRIGGERS,
     VISIT_LEVELS,
+    Labels,
     fold_label,
 )
 from bot.questions import NAMES as QUESTION_TYPES
@@ -61,35 +62,35 @@ def _as_list(value: Any) -> Any:
     return value
 
 
-ServiceType = Annotated[Literal["G2C", "G2B", "G2G"], _vocabulary(SERVICE_TYPES)]
-Nature = Annotated[Literal["sovereign", "enterprise"], _vocabulary(NATURES)]
-Level = Annotated[Literal["national", "regional", "provincial", "city", "rural"], _vocabulary(LEVELS)]
+ServiceType = Annotated[Literal["G2C", "G2B", "G2G"], _vocabulary(SERVICE_TYPES), Labels(SERVICE_TYPES)]
+Nature = Annotated[Literal["sovereign", "enterprise"], _vocabulary(NATURES), Labels(NATURES)]
+Level = Annotated[Literal["national", "regional", "provincial", "city", "rural"], _vocabulary(LEVELS), Labels(LEVELS)]
 LifeEvent = Annotated[
     Literal[
         "birth", "education", "health", "tax", "business", "social_security", "property", "utilities",
         "insurance", "marriage", "retirement", "certificates", "death", "other",
     ],
-    _vocabulary(LIFE_EVENTS),
+    _vocabulary(LIFE_EVENTS), Labels(LIFE_EVENTS),
 ]
 StartTrigger = Annotated[
     Literal["applicant_request", "specific_time", "specific_event", "agency_decision", "other"],
-    _vocabulary(START_TRIGGERS),
+    _vocabulary(START_TRIGGERS), Labels(START_TRIGGERS),
 ]
-Period = Annotated[Literal["month", "season", "year"], _vocabulary(PERIODS)]
+Period = Annotated[Literal["month", "season", "year"], _vocabulary(PERIODS), Labels(PERIODS)]
 Channel = Annotated[
     Literal[
         "web", "mobile_app", "email", "post", "call_center", "sms", "counter_offices", "similar_offices",
         "intranet", "in_person", "other",
     ],
-    _vocabulary(CHANNELS),
+    _vocabulary(CHANNELS), Labels(CHANNELS),
 ]
 InPersonReason = Annotated[
     Literal["identity_verification", "document_verification", "no_infrastructure", "other"],
-    _vocabulary(IN_PERSON_REASONS),
+    _vocabulary(IN_PERSON_REASONS), Labels(IN_PERSON_REASONS),
 ]
-VisitLevel = Annotated[Literal["national", "provincial", "county"], _vocabulary(VISIT_LEVELS)]
-InquiryMode = Annotated[Literal["online", "batch", "offline"], _vocabulary(INQUIRY_MODES)]
-InquiryBy = Annotated[Literal["agency", "applicant"], _vocabulary(INQUIRY_BY)]
+VisitLevel = Annotated[Literal["national", "provincial", "county"], _vocabulary(VISIT_LEVELS), Labels(VISIT_LEVELS)]
+InquiryMode = Annotated[Literal["online", "batch", "offline"], _vocabulary(INQUIRY_MODES), Labels(INQUIRY_MODES)]
+InquiryBy = Annotated[Literal["agency", "applicant"], _vocabulary(INQUIRY_BY), Labels(INQUIRY_BY)]
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 TextList = Annotated[list[Text], BeforeValidator(_as_list)]

@@ -4,6 +4,8 @@ Persian labels printed on the form, and the names of form field types and questi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from bot.questions import NAMES as QUESTION_TYPES
 
@@ -77,6 +79,14 @@ STAGES = {
     "production": "تولید خدمت (فرایند داخل دستگاه)",
     "delivery": "ارائه خدمت",
 }
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The Persian labels of a vocabulary's codes, kept in the model's type beside its validator so that a
+    form built from the model (the console's service editor) shows the labels printed on the card."""
+
+    by_code: Mapping[str, str] = field(hash=False, compare=False)
 
 
 def fold_label(text: str) -> str:

@@ -6,7 +6,7 @@ from starlette.routing import Route
 
 
 def routes() -> list[Route]:
-    from console.pages import admin, conversations, dashboard, export, login, requests, unanswered
+    from console.pages import admin, conversations, dashboard, editor, export, login, requests, suggestions, unanswered
 
     return [
         Route("/login", login.show_login, methods=["GET"]),
@@ -25,7 +25,16 @@ def routes() -> list[Route]:
         Route("/requests/{code}/unmask", requests.unmask_request, methods=["POST"]),
         Route("/export", export.show_export, methods=["GET"]),
         Route("/export", export.download, methods=["POST"]),
-        Route("/suggestions", admin.list_suggestions, methods=["GET"]),
+        Route("/suggestions", suggestions.list_suggestions, methods=["GET"]),
+        Route("/suggestions/{ref}/accept", editor.accept_suggestion, methods=["GET"]),
+        Route("/suggestions/{ref}/reject", suggestions.reject_suggestion, methods=["POST"]),
+        Route("/services", editor.list_services, methods=["GET"]),
+        Route("/services/new", editor.change_new_service, methods=["POST"]),
+        Route("/services/new/card", editor.new_from_card, methods=["POST"]),
+        Route("/services/{service_id}", editor.edit_service, methods=["GET"]),
+        Route("/services/{service_id}", editor.change_service, methods=["POST"]),
+        Route("/services/{service_id}/history", editor.show_history, methods=["GET"]),
+        Route("/services/{service_id}/revert", editor.revert_service, methods=["POST"]),
         Route("/audit", admin.show_audit, methods=["GET"]),
         Route("/users", admin.list_users, methods=["GET"]),
         Route("/users", admin.add_user, methods=["POST"]),

@@ -1,4 +1,4 @@
-"""For editors: the suggestions queue. For admins: the audit trail and the console's users. An admin with
+"""For admins: the audit trail and the console's users. An admin with
 an agency sees and manages the users of that agency only, and the audit rows of those users."""
 
 from __future__ import annotations
@@ -10,22 +10,10 @@ from bot.persian import to_persian_digits
 from console import texts as T
 from console.app import Forbidden, NotFound, Staff, audit, console_of, flash, page, redirect, render
 from console.auth import MIN_PASSWORD, Role, hash_password, valid_name
-from console.pages.common import service_title
 from console.scope import agencies, agency_key
 from storage import ConsoleUser, Duplicate
 
 AUDIT_SHOWN = 300
-
-
-@page(Role.EDITOR)
-async def list_suggestions(request: Request, staff: Staff) -> Response:
-    """The aliases and needs support staff suggested for the user's services, newest first."""
-    console = console_of(request)
-    status = request.query_params.get("status", "open")
-    rows = await console.db.suggestions.suggestions(status=None if status == "all" else status,
-                                                    service_ids=staff.scope.service_ids)
-    return render(request, staff, "suggestions.html", rows=rows, wanted=status,
-                  titles={s.service_id: service_title(console.knowledge, s.service_id) for s in rows})
 
 
 def _manages(staff: Staff, user: ConsoleUser) -> bool:

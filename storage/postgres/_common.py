@@ -15,3 +15,15 @@ def dumps(value: Any) -> str:
 def loads(text: str | None, default: Any = None) -> Any:
     """The value of stored JSON, or `default` when the column is empty."""
     return json.loads(text) if text else default
+
+
+class Params:
+    """The positional parameters of a statement built piece by piece: ``p(value)`` keeps the value and
+    returns its placeholder ("$3"), so conditions can be added in any order without counting."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"

@@ -36,11 +36,15 @@ import asyncpg
 from storage.api import Clock, Duplicate, StorageUnavailable
 from storage.postgres.audit import PostgresAudit
 from storage.postgres.chats import PostgresChats
+from storage.postgres.console import PostgresConsole
 from storage.postgres.delivery import PostgresInbox, PostgresOutbox
+from storage.postgres.desk import PostgresFeedback, PostgresTickets
 from storage.postgres.drafts import PostgresDrafts
 from storage.postgres.log import PostgresLog
 from storage.postgres.lookups import PostgresLookups
 from storage.postgres.requests import PostgresRequests
+from storage.postgres.suggestions import PostgresSuggestions
+from storage.postgres.versions import PostgresVersions
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 # The key of the advisory lock migrations run under ("khedmat" in ASCII): any constant would do, as long
@@ -124,6 +128,11 @@ class PostgresStore:
     inbox: PostgresInbox
     outbox: PostgresOutbox
     audit: PostgresAudit
+    console: PostgresConsole
+    suggestions: PostgresSuggestions
+    tickets: PostgresTickets
+    feedback: PostgresFeedback
+    versions: PostgresVersions
 
     def __init__(self, pool: asyncpg.Pool, clock: Clock, patience: float) -> None:
         self._pool = pool
@@ -139,6 +148,11 @@ class PostgresStore:
         self.inbox = PostgresInbox(self)
         self.outbox = PostgresOutbox(self)
         self.audit = PostgresAudit(self)
+        self.console = PostgresConsole(self)
+        self.suggestions = PostgresSuggestions(self)
+        self.tickets = PostgresTickets(self)
+        self.feedback = PostgresFeedback(self)
+        self.versions = PostgresVersions(self)
 
     # -- life cycle ----------------------------------------------------------------------------------------
 
@@ -227,7 +241,8 @@ class PostgresStore:
         """After a retention pass: VACUUM the tables rows are deleted or anonymised from, so their space is
         reused by new rows. Best effort: PostgreSQL does not zero dead rows, and its WAL and backups keep
         them until they are recycled (that is the DBA's retention, not ours)."""
-        tables = ("message_log", "drafts", "chat_state", "requests", "request_events", "inbox", "lookup_failures")
+        tables = ("message_log", "drafts", "chat_state", "requests", "request_events", "inbox", "lookup_failures",
+                  "tickets", "ticket_messages", "feedback")
         try:
             async with self._acquire() as conn:
                 for table in tables:

@@ -199,7 +199,7 @@ class PostgresInbox:
     async def prune(self, days: int) -> int:
         cutoff = self._db.now() - _dt.timedelta(days=days)
         async with self._db.write() as conn:
-            # The newest row of each platform stays: it carries the getUpdates offset across restarts.
+            # The newest row of each platform stays: the sandbox's simulated platform numbers new updates after it.
             status = await conn.execute(
                 "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < $1"
                 " AND update_id < (SELECT MAX(update_id) FROM inbox AS newest WHERE newest.platform = inbox.platform)",

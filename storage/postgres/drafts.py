@@ -65,7 +65,7 @@ class PostgresDrafts:
 
     async def prune(self, older_than_days: float, *, force: bool = False) -> int:
         """Drops drafts untouched for that long; returns how many (RetentionRefused: see
-        storage/sqlite/retention.py)."""
+        storage/retention.py)."""
         async with self._db.write() as conn:
             cutoff = await retention.cutoff(self._db, conn, older_than_days, force=force)
             await retention.check_share(conn, "drafts", "updated_at < $1", (cutoff,), force=force)

@@ -10,7 +10,7 @@ retried with a new code inside a savepoint, as the transaction would otherwise b
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -19,7 +19,7 @@ from storage import requests as rules
 from storage import tracking
 from storage.api import Duplicate, RequestLimitReached, RequestNotFound
 from storage.postgres import retention
-from storage.postgres._common import dumps, loads
+from storage.postgres._common import Params, dumps, loads
 from storage.records import CreatedRequest, Request, RequestEvent, StatusNotice
 from storage.requests import DONE, MSG_NOT_FOUND, OPEN_STATUSES, REJECTED, STATUSES, SUBMITTED, check_transition
 
@@ -32,6 +32,20 @@ _SELECT = (
     "SELECT r.*, d.tracking_code AS duplicate_of_code FROM requests r"
     " LEFT JOIN requests d ON d.id = r.duplicate_of"
 )
+
+
+def _filters(
+    p: Params, service_ids: Collection[str] | None, since: _dt.datetime | None, until: _dt.datetime | None
+) -> list[str]:
+    """WHERE conditions (on the alias `r`) for a set of services and a registration time range."""
+    where: list[str] = []
+    if service_ids is not None:
+        where.append(f"r.service_id = ANY({p(sorted(service_ids))}::text[])")
+    if since is not None:
+        where.append(f"r.created_at >= {p(since)}")
+    if until is not None:
+        where.append(f"r.created_at < {p(until)}")
+    return where
 
 
 def _request(row: asyncpg.Record, events: tuple[RequestEvent, ...] = ()) -> Request:
@@ -236,24 +250,23 @@ class PostgresRequests:
 
     async def list(
         self, status: str | None = None, service_id: str | None = None, limit: int = 50, offset: int = 0,
-        *, duplicates_only: bool = False,
+        *, duplicates_only: bool = False, service_ids: Collection[str] | None = None,
+        since: _dt.datetime | None = None, until: _dt.datetime | None = None,
     ) -> list[Request]:
         """Requests for the staff queue, newest first, optionally of one status and/or service, or only the
-        possible duplicates."""
-        where, params = [], []
+        possible duplicates; `service_ids` (an agency's services) and a registration time range narrow it
+        further."""
+        p = Params()
+        where = _filters(p, service_ids, since, until)
         if status is not None:
-            params.append(status)
-            where.append(f"r.status = ${len(params)}")
+            where.append(f"r.status = {p(status)}")
         if service_id is not None:
-            params.append(service_id)
-            where.append(f"r.service_id = ${len(params)}")
+            where.append(f"r.service_id = {p(service_id)}")
         if duplicates_only:
             where.append("r.duplicate_of IS NOT NULL")
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        n = len(params)
         rows = await self._db.fetchall(
-            f"{_SELECT} {clause} ORDER BY r.created_at DESC, r.id DESC LIMIT ${n + 1} OFFSET ${n + 2}",
-            (*params, limit, offset),
+            f"{_SELECT} {clause} ORDER BY r.created_at DESC, r.id DESC LIMIT {p(limit)} OFFSET {p(offset)}", p.values
         )
         return [_request(row) for row in rows]
 
@@ -264,10 +277,17 @@ class PostgresRequests:
         )
         return [_request(row) for row in rows]
 
-    async def count_by_status(self) -> dict[str, int]:
-        """How many requests are in each status, every known status present (0 if none)."""
+    async def count_by_status(
+        self, *, service_ids: Collection[str] | None = None, since: _dt.datetime | None = None,
+        until: _dt.datetime | None = None,
+    ) -> dict[str, int]:
+        """How many requests are in each status, every known status present (0 if none); optionally only
+        those of some services, registered in a time range."""
+        p = Params()
+        where = _filters(p, service_ids, since, until)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
         counts = dict.fromkeys(STATUSES, 0)
-        for row in await self._db.fetchall("SELECT status, COUNT(*) FROM requests GROUP BY status"):
+        for row in await self._db.fetchall(f"SELECT status, COUNT(*) FROM requests r {clause} GROUP BY status", p.values):
             counts[row[0]] = row[1]
         return counts
 

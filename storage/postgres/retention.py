@@ -1,48 +1,27 @@
-"""The retention rules of storage/sqlite/retention.py (read its docstring: ages measured from the earlier
-of the clock and a day after the newest row; nothing pruned when the clock looks set back; a prune of more
-than 90% of a table of at least 100 such rows refused), on PostgreSQL."""
+"""The retention rules of storage/retention.py (read its docstring: ages measured from the earlier of the
+clock and a day after the newest row; nothing pruned when the clock looks set back; a prune of more than 90%
+of a table of at least 100 such rows refused), on PostgreSQL: the newest row and the rows due, in its SQL."""
 
 from __future__ import annotations
 
 import datetime as _dt
 from typing import TYPE_CHECKING, Any
 
-from storage.api import RetentionRefused
+from storage import retention as policy
 
 if TYPE_CHECKING:
     import asyncpg
 
     from storage.postgres.db import PostgresStore
 
-SLACK = _dt.timedelta(days=1)
-MASS_SHARE = 0.9
-MASS_MIN_ROWS = 100
-
-_NEWEST = (
-    "SELECT MAX(t) FROM ("
-    " SELECT MAX(created_at) AS t FROM message_log"
-    " UNION ALL SELECT MAX(updated_at) FROM drafts"
-    " UNION ALL SELECT MAX(updated_at) FROM chat_state"
-    " UNION ALL SELECT MAX(updated_at) FROM requests"
-    " UNION ALL SELECT MAX(created_at) FROM request_events) AS newest"
-)
+_NEWEST = policy.newest_sql()
 
 
 async def cutoff(db: PostgresStore, conn: asyncpg.Connection, older_than_days: float, *, force: bool) -> _dt.datetime:
     """The time before which a row is older than `older_than_days`; raises RetentionRefused when the clock
     looks set back (unless `force`)."""
-    now = db.now()
-    reference = now
-    if not force:
-        newest = await conn.fetchval(_NEWEST)
-        if newest is not None:
-            if newest > now + SLACK:
-                raise RetentionRefused(
-                    f"the newest row ({newest.isoformat()}) is more than a day ahead of the clock"
-                    f" ({now.isoformat()}): the clock looks set back; nothing pruned"
-                )
-            reference = min(now, newest + SLACK)
-    return reference - _dt.timedelta(days=older_than_days)
+    newest = None if force else await conn.fetchval(_NEWEST)
+    return policy.cutoff(db.now(), newest, older_than_days, force=force)
 
 
 async def check_share(
@@ -54,9 +33,4 @@ async def check_share(
     if force:
         return
     row = await conn.fetchrow(f"SELECT COUNT(*), COUNT(*) FILTER (WHERE {old}) FROM {table} WHERE {scope}", *params)
-    total, due = row[0], row[1]
-    if due >= MASS_MIN_ROWS and due > MASS_SHARE * total:
-        raise RetentionRefused(
-            f"would {what} {due} of {total} rows of {table} at once: the clock may have jumped ahead;"
-            " nothing pruned (check the clock, then: python -m bot prune --force)"
-        )
+    policy.check_share(table, row[0], row[1], force=force, what=what)

@@ -90,7 +90,7 @@ class SqliteChats:
 
     async def prune(self, older_than_days: float, *, force: bool = False) -> int:
         """Forgets the state of users quiet for that long; returns how many. Raises RetentionRefused when
-        the clock looks wrong (storage/sqlite/retention.py), unless `force`."""
+        the clock looks wrong (storage/retention.py), unless `force`."""
         async with self._db.write() as conn:
             cutoff = await retention.cutoff(self._db, conn, older_than_days, force=force)
             await retention.check_share(conn, "chat_state", "updated_at < ?", (cutoff,), force=force)

@@ -61,6 +61,7 @@ from storage.sqlite.log import SqliteLog
 from storage.sqlite.lookups import SqliteLookups
 from storage.sqlite.requests import SqliteRequests
 from storage.sqlite.suggestions import SqliteSuggestions
+from storage.sqlite.versions import SqliteVersions
 
 # Primary result codes (https://www.sqlite.org/rescode.html) that mean "the database cannot be used right
 # now", as opposed to a bug in our SQL: the citizen should be told to try again, not shown a crash.
@@ -188,6 +189,7 @@ class SqliteStore:
     suggestions: SqliteSuggestions
     tickets: SqliteTickets
     feedback: SqliteFeedback
+    versions: SqliteVersions
 
     def __init__(
         self, conn: aiosqlite.Connection, path: str, clock: Clock, monotonic: Callable[[], float] | None = None
@@ -214,6 +216,7 @@ class SqliteStore:
         self.suggestions = SqliteSuggestions(self)
         self.tickets = SqliteTickets(self)
         self.feedback = SqliteFeedback(self)
+        self.versions = SqliteVersions(self)
 
     # -- life cycle ----------------------------------------------------------------------------------------
 

@@ -71,6 +71,16 @@ def _masked(text: str | None) -> str | None:
     return mask_personal_data(text) if text else text
 
 
+def _desk_suggestion(r: sqlite3.Row) -> DeskSuggestion:
+    return DeskSuggestion(
+        id=r["id"], ticket_id=r["ticket_id"], platform=r["platform"], question=r["question"],
+        service_id=r["service_id"], staff_user_id=r["staff_user_id"],
+        created_at=from_iso(r["created_at"]),  # type: ignore[arg-type]
+        status=r["status"], decided_by=r["decided_by"], decided_at=from_iso(r["decided_at"]),
+        decision_note=r["decision_note"],
+    )
+
+
 class SqliteTickets:
     """Tickets, their relayed messages and staff suggestions. Get it as ``db.tickets``."""
 
@@ -240,16 +250,26 @@ class SqliteTickets:
             )
             return bool(cursor.rowcount)
 
-    async def suggestions(self, limit: int = 50) -> list[DeskSuggestion]:
-        rows = await self._db.fetchall("SELECT * FROM desk_suggestions ORDER BY id DESC LIMIT ?", (limit,))
-        return [
-            DeskSuggestion(
-                id=r["id"], ticket_id=r["ticket_id"], platform=r["platform"], question=r["question"],
-                service_id=r["service_id"], staff_user_id=r["staff_user_id"],
-                created_at=from_iso(r["created_at"]),  # type: ignore[arg-type]
+    async def suggestions(self, limit: int = 50, *, status: str | None = None) -> list[DeskSuggestion]:
+        where, params = ("WHERE status = ?", (status,)) if status is not None else ("", ())
+        rows = await self._db.fetchall(f"SELECT * FROM desk_suggestions {where} ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [_desk_suggestion(r) for r in rows]
+
+    async def get_suggestion(self, suggestion_id: int) -> DeskSuggestion | None:
+        row = await self._db.fetchone("SELECT * FROM desk_suggestions WHERE id = ?", (suggestion_id,))
+        return _desk_suggestion(row) if row else None
+
+    async def decide_suggestion(self, suggestion_id: int, status: str, by: str, note: str | None = None) -> bool:
+        """Accepts or rejects an open suggestion, recording who, when and why; False if it was not open."""
+        if status not in ("accepted", "rejected"):
+            raise ValueError(f"status must be accepted or rejected, not {status!r}")
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "UPDATE desk_suggestions SET status = ?, decided_by = ?, decided_at = ?, decision_note = ?"
+                " WHERE id = ? AND status = 'open'",
+                (status, by, to_iso(self._db.now()), note or None, suggestion_id),
             )
-            for r in rows
-        ]
+            return bool(cursor.rowcount)
 
     async def count_by_status(self, since: _dt.datetime | None = None) -> dict[str, int]:
         where, params = ("WHERE created_at >= ?", (to_iso(since),)) if since is not None else ("", ())

@@ -91,7 +91,7 @@ class SqliteDrafts:
 
     async def prune(self, older_than_days: float, *, force: bool = False) -> int:
         """Drops drafts untouched for that long, since they hold personal answers; returns how many.
-        Raises RetentionRefused when the clock looks wrong (storage/sqlite/retention.py), unless `force`."""
+        Raises RetentionRefused when the clock looks wrong (storage/retention.py), unless `force`."""
         async with self._db.write() as conn:
             cutoff = await retention.cutoff(self._db, conn, older_than_days, force=force)
             await retention.check_share(conn, "drafts", "updated_at < ?", (cutoff,), force=force)

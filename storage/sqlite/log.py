@@ -217,7 +217,7 @@ class SqliteLog:
 
     async def prune(self, older_than_days: float, *, force: bool = False) -> int:
         """Deletes entries older than the retention promised to citizens; returns how many were deleted.
-        Raises RetentionRefused when the clock looks wrong (storage/sqlite/retention.py), unless `force`."""
+        Raises RetentionRefused when the clock looks wrong (storage/retention.py), unless `force`."""
         async with self._db.write() as conn:
             cutoff = await retention.cutoff(self._db, conn, older_than_days, force=force)
             await retention.check_share(conn, "message_log", "created_at < ?", (cutoff,), force=force)

@@ -322,7 +322,7 @@ class SqliteRequests:
         """Takes what names a person out of requests done or rejected that long ago (by their last status
         change): national code, mobile, answers, the chat account (user and chat id become 0, so the
         request is nobody's to track) and the notes of their history. Returns how many. Raises
-        RetentionRefused when the clock looks wrong (storage/sqlite/retention.py), unless `force`."""
+        RetentionRefused when the clock looks wrong (storage/retention.py), unless `force`."""
         closed = f"status IN ('{DONE}', '{REJECTED}') AND anonymized_at IS NULL"
         async with self._db.write() as conn:
             cutoff = await retention.cutoff(self._db, conn, older_than_days, force=force)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from storage.sqlite.db import SqliteStore
 
 SUGGESTION_KINDS = ("alias", "need")
+DECISIONS = ("accepted", "rejected")
 
 
 def _suggestion(row: sqlite3.Row) -> Suggestion:
@@ -21,6 +22,7 @@ def _suggestion(row: sqlite3.Row) -> Suggestion:
         id=row["id"], question=row["question"], example=row["example"], service_id=row["service_id"],
         kind=row["kind"], text=row["text"], note=row["note"], created_by=row["created_by"],
         created_at=from_iso(row["created_at"]), status=row["status"],  # type: ignore[arg-type]
+        decided_by=row["decided_by"], decided_at=from_iso(row["decided_at"]), decision_note=row["decision_note"],
     )
 
 
@@ -76,3 +78,19 @@ class SqliteSuggestions:
             f"SELECT * FROM knowledge_suggestions {clause} ORDER BY id DESC LIMIT ?", (*params, limit)
         )
         return [_suggestion(row) for row in rows]
+
+    async def get(self, suggestion_id: int) -> Suggestion | None:
+        row = await self._db.fetchone("SELECT * FROM knowledge_suggestions WHERE id = ?", (suggestion_id,))
+        return _suggestion(row) if row else None
+
+    async def decide(self, suggestion_id: int, status: str, by: str, note: str | None = None) -> bool:
+        """Accepts or rejects an open suggestion, recording who, when and why; False if it was not open."""
+        if status not in DECISIONS:
+            raise ValueError(f"status must be one of {DECISIONS}, not {status!r}")
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "UPDATE knowledge_suggestions SET status = ?, decided_by = ?, decided_at = ?, decision_note = ?"
+                " WHERE id = ? AND status = 'open'",
+                (status, by, to_iso(self._db.now()), note or None, suggestion_id),
+            )
+            return bool(cursor.rowcount)

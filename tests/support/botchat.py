@@ -48,7 +48,7 @@ class RunningBot:
     handlers; they change nothing the bot does.
     """
 
-    def __init__(self, peer: BotApiPeer, app: Application, db: Store, database: Path) -> None:
+    def __init__(self, peer: BotApiPeer, app: Application, db: Store, database: Path | str) -> None:
         self.peer, self.app, self.db, self.database = peer, app, db, database
         self.errors: list[BaseException] = []  # what reached the error handler
         self.handled: set[int] = set()  # update ids
@@ -272,7 +272,7 @@ async def polling(app: Application, *, poll_interval: float, long_poll: float | 
 @asynccontextmanager
 async def running_app(
     peer: BotApiPeer,
-    db_path: Path,
+    db_path: Path | str,
     *,
     db: Store | None = None,
     clock: Clock | None = None,
@@ -284,7 +284,8 @@ async def running_app(
     **settings: Any,
 ) -> AsyncIterator[RunningBot]:
     """The real Application for the peer's platform, started as serve() starts it and polling the peer, on
-    the database at `db_path`; everything (notice loop, application, database) is closed on the way out.
+    the database at `db_path` (a SQLite file or a database URL); everything (notice loop, application,
+    database) is closed on the way out.
 
     `db` is an open database to use instead (it stays the caller's to close). `knowledge` saves loading
     `knowledge_dir` again. `notices=False` leaves out post_init, and with it the status-notice loop, for a
@@ -318,7 +319,7 @@ async def running_app(
 
 
 @asynccontextmanager
-async def running_bot(peer: BotApiPeer, db_path: Path, *, user_id: int = USER, **options: Any) -> AsyncIterator[Chat]:
+async def running_bot(peer: BotApiPeer, db_path: Path | str, *, user_id: int = USER, **options: Any) -> AsyncIterator[Chat]:
     """`running_app` seen from the chat of citizen `user_id`; `options` are running_app's."""
     async with running_app(peer, db_path, **options) as bot:
         yield bot.citizen(user_id)

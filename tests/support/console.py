@@ -127,6 +127,21 @@ async def add_users(db: Store) -> None:
         await db.console.add_user(name, _HASH, role, agency)
 
 
+def as_posted(data: dict) -> dict[str, str]:
+    """The service editor's form as a browser posts it for `data` (bot.editor.schema.form_values sent back)."""
+    from bot.editor.schema import form_values
+
+    form: dict[str, str] = {}
+    for name, value in form_values(data).items():
+        if isinstance(value, set):
+            form.update({f"{name}.{code}": "on" for code in value})
+        elif value is True:
+            form[name] = "on"
+        elif isinstance(value, str):
+            form[name] = value
+    return form
+
+
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 
 
