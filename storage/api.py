@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Collection, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, Self, runtime_checkable
 
 from storage.records import (
@@ -758,6 +759,12 @@ class Store(Protocol):
 
     @property
     def versions(self) -> KnowledgeVersionsRepo: ...
+
+    def alone(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """`async with store.alone("desk delivery") as mine:` — True when no other process sharing the
+        database is inside a block of that name (it then waits outside until this one ends); False: skip the
+        work, another instance is doing it. One process on a SQLite file is always alone."""
+        ...
 
     async def check_writable(self) -> None:
         """Raises StorageUnavailable unless a write can be made now (the health check)."""

@@ -103,3 +103,15 @@ async def test_sqlite_keeps_one_instance_without_claims(tmp_path, clock) -> None
         assert not isinstance(db.inbox, SharedInboxRepo)
         await db.outbox.enqueue("telegram", 7, "{}", 0)
         assert len(await db.outbox.due("telegram", lease=30)) == len(await db.outbox.due("telegram", lease=30)) == 1
+
+
+async def test_one_instance_at_a_time_is_alone_and_a_dead_ones_turn_passes(two) -> None:
+    """The support desk's deliveries run in one instance at a time (bot/dialogue/desk.py)."""
+    a, b = two
+    async with a.alone("desk delivery") as first:
+        async with b.alone("desk delivery") as second:
+            assert (first, second) == (True, False)
+        async with b.alone("something else") as other:
+            assert other
+    async with b.alone("desk delivery") as after:
+        assert after

@@ -589,9 +589,15 @@ async def _in_group(d: Dialogue, out: Outbox, reply: Reply, *, reply_to: int | N
 async def deliver(d: Dialogue, out: Outbox) -> int:
     """The delivery loop's share: tickets not yet in the group, then relays not yet delivered, oldest first
     and in order per ticket (a failed one holds back the later ones of its ticket and direction). Returns
-    how many went out."""
+    how many went out. With two instances on one database, one delivery loop at a time does it (the other
+    skips its turn), so nothing is posted or relayed twice and the order holds."""
     if not enabled(d):
         return 0
+    async with d.store.alone("desk delivery") as mine:
+        return await _deliver_waiting(d, out) if mine else 0
+
+
+async def _deliver_waiting(d: Dialogue, out: Outbox) -> int:
     tickets = d.store.tickets
     delivered = 0
     for waiting in await tickets.unposted(d.platform):

@@ -230,6 +230,27 @@ class PostgresStore:
                 "refusing to run an older bot on a newer database"
             )
 
+    @asynccontextmanager
+    async def alone(self, name: str) -> AsyncIterator[bool]:
+        """True when this caller got the transaction-level advisory lock of `name` (no other instance is
+        inside a block of that name), held on one connection of the pool until the block ends; a killed
+        instance's lock goes with its connection (storage.api.Store.alone)."""
+        async with self._acquire() as conn:
+            try:
+                transaction = conn.transaction()
+                await transaction.start()
+                mine = await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtextextended('alone:' || $1, 0))", name)
+            except Exception as exc:
+                neutral = translate(exc)
+                if neutral is not None:
+                    raise neutral from exc
+                raise
+            try:
+                yield bool(mine)
+            finally:
+                with contextlib.suppress(Exception):
+                    await transaction.rollback()  # nothing was written in it: ending it lets go of the lock
+
     async def check_writable(self) -> None:
         """Raises StorageUnavailable unless a write can be made now (the health check): a transaction that
         takes a row lock on the migrations table and writes nothing else (a read-only server, a lost

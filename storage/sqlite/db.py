@@ -307,6 +307,11 @@ class SqliteStore:
                 await conn.executescript(migration.sql)
                 await conn.execute(f"PRAGMA user_version = {migration.version}")
 
+    @asynccontextmanager
+    async def alone(self, name: str) -> AsyncIterator[bool]:
+        """Always True: one process serves a SQLite file (storage.api.Store.alone)."""
+        yield True
+
     async def check_writable(self) -> None:
         """Raises StorageUnavailable unless a write can be made now: a transaction that writes the schema
         version back unchanged, the smallest write that reaches the file (a read-only file, a full or
