@@ -132,6 +132,11 @@ class DurableInbox:
                 await asyncio.sleep(backoff)
                 backoff = min(MAX_BACKOFF, backoff * 2)
                 continue
+            except Exception:  # never stop taking updates for good: this instance would go silent
+                log.exception("claiming updates from the inbox failed; trying again in %.0f s", backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                continue
             backoff = STORE_RETRY
             for row in rows:
                 await self._queue(Update.de_json(json.loads(row.payload), self.app.bot))
