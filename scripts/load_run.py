@@ -209,6 +209,10 @@ async def citizen(server: LoadServer, uid: int, quota: int, rng: random.Random, 
                 continue
             for text in answers:
                 await step(server.send_text(uid, text))
+            # Under load an answer may come after the citizen's next message: wait for the summary's button.
+            deadline = time.perf_counter() + timeout
+            while not any(b.startswith("f:ok") for b in server.chat(uid).last_buttons) and time.perf_counter() < deadline:
+                await asyncio.sleep(0.05)
             confirm = next((b for b in server.chat(uid).last_buttons if b.startswith("f:ok")), "f:ok")
             await step(server.tap(uid, confirm))
             stats["registrations"] += 1
