@@ -661,7 +661,8 @@ async def test_prune_removes_log_entries_and_drafts_older_than_their_retention_o
 
 async def test_one_retention_pass_reaches_every_table_on_either_backend(store: Store, clock: FakeClock) -> None:
     """The pass the running bot makes (and `python -m bot prune`): on SQLite and on PostgreSQL alike, old
-    log rows, drafts, chat state, closed tickets and votes go, closed requests lose what names a person."""
+    log rows, drafts, chat state, handled updates, closed tickets and votes go, closed requests lose what
+    names a person."""
     await store.log.add("telegram", 1, 1, "in", "قدیمی")
     await store.drafts.save("telegram", 1, KARA_ID, 0, {})
     await store.chats.set_current_service("telegram", 1, KARA_ID)
@@ -672,11 +673,14 @@ async def test_one_retention_pass_reaches_every_table_on_either_backend(store: S
     still_open, _ = await store.tickets.open("telegram", 2, 2, service_id=None, question="؟", context="",
                                              group_chat_id=-1)
     await store.feedback.vote("telegram", 1, KARA_ID, "cost", 1)
+    await store.inbox.add("telegram", [(1, "{}"), (2, "{}")])
+    await store.inbox.mark_done("telegram", [1, 2])
     clock.advance(days=400)
     await store.log.add("telegram", 2, 2, "in", "تازه")  # the database is being lived in: the clock is right
 
     done = await retention(store, Settings(_env_file=None, log_retention_days=30, request_retention_days=365))
-    assert done == {"log": 1, "drafts": 1, "chat_state": 1, "lookups": 0, "requests": 1, "tickets": 1, "feedback": 1}
+    assert done == {"log": 1, "drafts": 1, "chat_state": 1, "lookups": 0, "inbox": 1, "requests": 1, "tickets": 1,
+                    "feedback": 1}  # the inbox keeps its newest update (the sandbox numbers on after it)
     assert (await store.requests.get(created.tracking_code)).national_code is None
     assert await store.tickets.get(ticket.id) is None and (await store.tickets.get(still_open.id)).is_open
     assert [e.text for e in await store.log.query()] == ["تازه"]
