@@ -60,7 +60,8 @@ class DurableInbox:
         self._marking: asyncio.Task | None = None
         self.failed: BaseException | None = None  # a fatal error (invalid token) that stopped receiving
         # A database several instances share: updates are claimed from it rather than queued as they come.
-        self.shared = isinstance(self.rt.db.inbox, SharedInboxRepo)
+        inbox = self.rt.db.inbox
+        self._shared: SharedInboxRepo | None = inbox if isinstance(inbox, SharedInboxRepo) else None
         self._wake = asyncio.Event()
         self._claiming: asyncio.Task | None = None
         self._finished: list[int] = []  # to release (a shared inbox), once their done marks are written
@@ -73,7 +74,7 @@ class DurableInbox:
     async def start(self) -> None:
         """Queues what the inbox holds undone (oldest first), or, on a shared inbox, starts claiming; a
         subclass then starts receiving."""
-        if self.shared:
+        if self._shared is not None:
             self._claiming = asyncio.get_running_loop().create_task(self._claim(), name="inbox-claim")
             return
         for row in await self.rt.db.inbox.pending(self.platform):
@@ -107,7 +108,7 @@ class DurableInbox:
             for update in updates:
                 await self._queue(update)
             return
-        if self.shared:
+        if self._shared is not None:
             if new:
                 self._wake.set()
             return
@@ -126,7 +127,8 @@ class DurableInbox:
         while True:
             self._wake.clear()
             try:
-                rows = await self.rt.db.inbox.claim(self.platform)  # type: ignore[attr-defined]
+                assert self._shared is not None
+                rows = await self._shared.claim(self.platform)
             except StorageUnavailable as exc:
                 log.warning("could not claim updates from the inbox (%s); trying again in %.0f s", exc, backoff)
                 await asyncio.sleep(backoff)
@@ -162,7 +164,7 @@ class DurableInbox:
         if isinstance(update, Update):
             written = self.commit(update.update_id)
             self._marks.pop(update.update_id, None)  # finished: no later commit will ask again
-            if self.shared:
+            if self._shared is not None:
                 written.add_done_callback(lambda _, update_id=update.update_id: self._release(update_id))
 
     def _release(self, update_id: int) -> None:
@@ -176,7 +178,8 @@ class DurableInbox:
         while self._finished:
             batch, self._finished = self._finished, []
             try:
-                await self.rt.db.inbox.release(self.platform, batch)  # type: ignore[attr-defined]
+                assert self._shared is not None
+                await self._shared.release(self.platform, batch)
             except Exception as exc:  # the connection holding the accounts is gone, and with it the locks
                 log.warning("could not release %d updates: %s", len(batch), exc)
 

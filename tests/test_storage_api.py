@@ -154,6 +154,10 @@ async def test_each_store_satisfies_every_protocol(store: Store) -> None:
             assert [(p.name, p.kind, p.default) for p in got] == [(p.name, p.kind, p.default) for p in wanted], \
                 f"{attribute}.{name}"
     for name in _methods(Store):
+        if name == "alone":  # an async context manager
+            async with db.alone("a test") as mine:
+                assert mine is True
+            continue
         assert inspect.iscoroutinefunction(getattr(db, name)), name
 
 
