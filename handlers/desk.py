@@ -1,5 +1,5 @@
 """Telegram/Bale glue for the staff group of the support desk (BOT_SUPPORT_CHAT_ID): a staff member's message
-or tap becomes a `StaffTurn` for the dialogue (bot/dialogue/desk.py), which answers through the platform's
+or tap becomes a `StaffTurn` for the dialogue (bot/dialogue/desk_staff.py), which answers through the platform's
 outbox. Nothing is decided here; who counts as staff is the dialogue's business.
 
 A group is not a private chat: the bot sees commands, replies to its own messages and (with privacy mode

@@ -57,7 +57,7 @@ class Turn:
 
 @dataclass(frozen=True)
 class StaffTurn:
-    """One thing a support staff member did in the staff group (bot/dialogue/desk.py): a message (text,
+    """One thing a support staff member did in the staff group (bot/dialogue/desk_staff.py): a message (text,
     a command, a photo or a document) or a tapped button. `reply_to` is the id of the group message it
     answers; `reply_to_text` that message's text when the bot sent it (to find its ticket by number).
     `name` is how the group shows the staff member: it is never sent to a citizen."""

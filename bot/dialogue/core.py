@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING
 
 from bot import texts as T
-from bot.dialogue import citizen, desk, registration, staff
+from bot.dialogue import citizen, desk, desk_staff, registration, staff
 from bot.dialogue.channel import Outbox, StaffTurn, Turn, TurnResult
 from bot.folding import fold
 from bot.payload import Action, parse
@@ -164,9 +164,9 @@ class Dialogue:
             await self.send(out, turn.chat_id, Reply(T.UNKNOWN_COMMAND))
 
     async def handle_staff(self, turn: StaffTurn, out: Outbox) -> TurnResult:
-        """A staff member's message or tap in the support group; see desk.staff_turn. Staff turns are not
+        """A staff member's message or tap in the support group; see desk_staff.staff_turn. Staff turns are not
         citizens' messages: only the relays they cause are written to the conversation log."""
-        return await desk.staff_turn(self, turn, out)
+        return await desk_staff.staff_turn(self, turn, out)
 
     async def deliver_notices(self, out: Outbox) -> int:
         """Status changes and unsent confirmations (registration.deliver_notices), then the support desk's

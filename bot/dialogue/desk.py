@@ -20,6 +20,9 @@ sending, and their order holds.
 
 Votes: every fact answer carries 👍/👎 (answers.fact); one vote per account and answer, changeable; a 👎
 offers the desk. staff.stats_reply counts them per service and per question type.
+
+This module is the citizen's side, the tickets' posts and the delivery of relays; what staff do in the group
+is bot/dialogue/desk_staff.py.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ import asyncio
 import contextlib
 import datetime as _dt
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -36,15 +38,13 @@ from typing import TYPE_CHECKING
 
 from bot import answers
 from bot import texts as T
-from bot.dialogue import staff
-from bot.dialogue.channel import DeliveryFailed, Outbox, Post, RecipientGone, StaffTurn, Turn, TurnResult
+from bot.dialogue.channel import DeliveryFailed, Outbox, Post, RecipientGone, Turn, TurnResult
 from bot.payload import Action, TicketOp, parse, ticket
-from bot.persian import jalali_datetime, to_latin_digits, to_persian_digits
+from bot.persian import jalali_datetime, to_persian_digits
 from bot.questions import FACTS
 from bot.reply import Button, Reply, bold, render_plain
 from bot.sanitize import printable
-from storage import RequestNotFound, StorageUnavailable, Ticket, TicketMessage, normalize_tracking_code
-from storage.requests import STATUS_LABELS, STATUSES
+from storage import StorageUnavailable, Ticket, TicketMessage
 
 if TYPE_CHECKING:
     from bot.dialogue.core import Dialogue
@@ -55,14 +55,10 @@ log = logging.getLogger(__name__)
 CONTEXT_TURNS = 6  # the citizen's latest log rows shown with a new ticket
 CONTEXT_CHARS = 160
 QUESTION_CHARS = 300
-SUGGESTED_SERVICES = 5
 RELAYED_FILES = ("photo", "document")
 MAX_RELAY_ATTEMPTS = 100  # about half a day of retries, as for queued replies; then given up, loudly
 RETRY_BASE = 5.0  # seconds before the first retry of a failed relay, doubling up to RETRY_MAX
 RETRY_MAX = 600.0
-# A ticket's number at the start of a message the bot sent in the group («🎫 #12 ...», «💬 #12 ...»): a
-# reply to it belongs to that ticket even when its message id was never confirmed.
-_NUMBER_MARK = re.compile(r"^\W{0,4}#([0-9۰-۹]{1,12})")
 
 
 @dataclass
@@ -87,7 +83,7 @@ class DeskState:
 
 
 @contextlib.asynccontextmanager
-async def _relaying(d: Dialogue, user_id: int) -> AsyncIterator[None]:
+async def relaying(d: Dialogue, user_id: int) -> AsyncIterator[None]:
     """One relay at a time per citizen (turns of the citizen, of staff, and the delivery loop)."""
     locks = d.desk.locks
     entry = locks.get(user_id)
@@ -107,21 +103,21 @@ def enabled(d: Dialogue) -> bool:
     return d.settings.support_chat_id is not None
 
 
-def _group(d: Dialogue) -> int:
+def group_chat(d: Dialogue) -> int:
     assert d.settings.support_chat_id is not None
     return d.settings.support_chat_id
 
 
-def _n(number: int) -> str:
+def ticket_number(number: int) -> str:
     return to_persian_digits(number)
 
 
-def _short(text: str | None, limit: int) -> str:
+def shorten(text: str | None, limit: int) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _command_name(text: str) -> str:
+def command_name(text: str) -> str:
     return text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(text) > 1 else ""
 
 
@@ -148,13 +144,13 @@ async def intercept(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult | None:
         return None
     text = turn.text
     if text is not None and text.startswith("/"):
-        name = _command_name(text)
+        name = command_name(text)
         if name == "cancel":
             await close_by_citizen(d, out, open_ticket, turn.chat_id)
             return TurnResult()
         if name == "start":
             await d.command(turn, out)
-            await d.send(out, turn.chat_id, Reply(T.DESK_STILL_OPEN.format(number=_n(open_ticket.id))))
+            await d.send(out, turn.chat_id, Reply(T.DESK_STILL_OPEN.format(number=ticket_number(open_ticket.id))))
             return TurnResult()
         return None
     if text is not None:
@@ -178,16 +174,16 @@ async def ask_for_person(d: Dialogue, turn: Turn, out: Outbox, u: Understanding 
     state = await d.store.chats.get(d.platform, turn.user_id)
     service_id = u.service.id if u is not None and u.service is not None else state.current_service
     question, context = await _question(d, turn, u), await _context(d, turn.user_id)
-    async with _relaying(d, turn.user_id):  # the delivery loop does not post it meanwhile
+    async with relaying(d, turn.user_id):  # the delivery loop does not post it meanwhile
         opened, new = await d.store.tickets.open(
             d.platform, turn.user_id, turn.chat_id, service_id=service_id, question=question, context=context,
-            group_chat_id=_group(d),
+            group_chat_id=group_chat(d),
         )
         if not new:
-            await d.send(out, turn.chat_id, Reply(T.DESK_ALREADY_OPEN.format(number=_n(opened.id))))
+            await d.send(out, turn.chat_id, Reply(T.DESK_ALREADY_OPEN.format(number=ticket_number(opened.id))))
             return result
         log.info("ticket %d opened", opened.id)
-        await d.send(out, turn.chat_id, Reply(T.DESK_OPENED.format(number=_n(opened.id), when=when_staff_answer(d))))
+        await d.send(out, turn.chat_id, Reply(T.DESK_OPENED.format(number=ticket_number(opened.id), when=when_staff_answer(d))))
         await _post_ticket(d, out, opened)
     return result
 
@@ -196,14 +192,14 @@ async def _question(d: Dialogue, turn: Turn, u: Understanding | None) -> str | N
     """What the citizen wants to know: a typed request that names more than a person («اپراتور، درباره
     گذرنامه»), else the last question the bot tried to answer."""
     if turn.text and u is not None and u.decision.kind != "empty":
-        return _short(printable(turn.text), QUESTION_CHARS)
+        return shorten(printable(turn.text), QUESTION_CHARS)
     try:
         rows = await d.store.log.query(user_id=turn.user_id, platform=d.platform, limit=20)
     except StorageUnavailable:
         return None
     for row in rows:
         if row.direction == "in" and row.answered is not None and row.text:
-            return _short(printable(row.text), QUESTION_CHARS)
+            return shorten(printable(row.text), QUESTION_CHARS)
     return None
 
 
@@ -228,16 +224,16 @@ async def _context(d: Dialogue, user_id: int) -> str:
     lines = []
     for row in ordered:
         line = T.DESK_TICKET_CITIZEN_LINE if row.direction == "in" else T.DESK_TICKET_BOT_LINE
-        lines.append(line.format(text=_short(printable(row.text or ""), CONTEXT_CHARS)))
+        lines.append(line.format(text=shorten(printable(row.text or ""), CONTEXT_CHARS)))
     return "\n".join(lines)
 
 
 async def close_by_citizen(d: Dialogue, out: Outbox, open_ticket: Ticket, chat_id: int) -> None:
     """/cancel with a ticket open: the ticket closes, the citizen is told, and so are staff, in its thread."""
     closed = await d.store.tickets.close(open_ticket.id, "citizen")
-    await d.send(out, chat_id, Reply(T.DESK_CLOSED_BY_CITIZEN.format(number=_n(open_ticket.id))))
+    await d.send(out, chat_id, Reply(T.DESK_CLOSED_BY_CITIZEN.format(number=ticket_number(open_ticket.id))))
     if closed is not None and closed.posted_at is not None:
-        await _notify(d, out, closed, "to_staff", T.DESK_CLOSED_BY_CITIZEN_NOTE.format(number=_n(closed.id)))
+        await notify(d, out, closed, "to_staff", T.DESK_CLOSED_BY_CITIZEN_NOTE.format(number=ticket_number(closed.id)))
 
 
 async def _relay_from_citizen(d: Dialogue, out: Outbox, open_ticket: Ticket, turn: Turn, kind: str,
@@ -246,13 +242,13 @@ async def _relay_from_citizen(d: Dialogue, out: Outbox, open_ticket: Ticket, tur
     ticket; a ticket not yet in the group is posted first by the delivery loop, then this."""
     clean = printable(text, newlines=True).strip() if text else None
     source = f"{turn.chat_id}:{turn.message_id}" if turn.message_id is not None else None
-    async with _relaying(d, open_ticket.user_id):
+    async with relaying(d, open_ticket.user_id):
         stored = await d.store.tickets.add_message(open_ticket.id, d.platform, "to_staff", "citizen", kind=kind,
                                                    text=clean, file_id=file_id, source=source)
         if stored is not None:
             current = await d.store.tickets.get(open_ticket.id) or open_ticket
             if current.posted_at is not None:
-                await _deliver(d, out, current, stored)
+                await deliver_relay(d, out, current, stored)
     shown = stored.text if stored is not None else clean
     what = (shown or "") if kind == "text" else T.LOG_DESK_FILE.format(kind=kind, caption=shown or "").strip()
     return TurnResult(logged_as=T.LOG_RELAY_TO_STAFF.format(number=open_ticket.id, text=what))
@@ -279,201 +275,13 @@ async def tap(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult | None:
 # ------------------------------------------------------------------------------------- the staff's side
 
 
-async def staff_turn(d: Dialogue, turn: StaffTurn, out: Outbox) -> TurnResult:
-    """A message or a tap in the staff group. Only staff act; anyone else is ignored (a tap is told so)."""
-    if turn.text is not None and _command_name(turn.text) == "chatid" and d.is_admin(turn.user_id):
-        # Setting the desk up: an admin asks a group for its id (BOT_SUPPORT_CHAT_ID).
-        await out.post(turn.chat_id, Post(Reply(T.DESK_CHAT_ID.format(chat_id=turn.chat_id)), reply_to=turn.message_id))
-        return TurnResult()
-    if not enabled(d) or turn.chat_id != _group(d):
-        return TurnResult()
-    if not d.settings.is_staff(d.platform, turn.user_id):
-        return TurnResult(alert=T.DESK_NOT_STAFF if turn.button is not None else None)
-    if turn.button is not None:
-        return await _staff_tap(d, turn, out)
-    if turn.text is not None and turn.text.startswith("/"):
-        await _in_group(d, out, await _staff_command(d, turn), reply_to=turn.message_id)
-        return TurnResult()
-    if turn.reply_to is None:
-        return TurnResult()  # staff talking among themselves
-    replied = await _ticket_replied_to(d, turn)
-    if replied is None:
-        return TurnResult()
-    if not replied.is_open:
-        await _in_group(d, out, Reply(T.DESK_IS_CLOSED.format(number=_n(replied.id))), reply_to=turn.message_id)
-        return TurnResult()
-    kind = "text" if turn.text is not None else turn.kind
-    if kind not in ("text", *RELAYED_FILES) or (kind != "text" and not turn.file_id):
-        await _in_group(d, out, Reply(T.DESK_STAFF_KINDS), reply_to=turn.message_id)
-        return TurnResult()
-    raw = turn.text if kind == "text" else turn.caption
-    text = printable(raw, newlines=True).strip() if raw else None
-    if kind == "text" and not text:
-        return TurnResult()
-    source = f"{turn.chat_id}:{turn.message_id}" if turn.message_id is not None else None
-    async with _relaying(d, replied.user_id):
-        if replied.taken_by is None:  # whoever answers first has taken it
-            replied = await d.store.tickets.take(replied.id, turn.user_id, _staff_name(turn)) or replied
-        stored = await d.store.tickets.add_message(
-            replied.id, d.platform, "to_citizen", "staff", kind=kind, text=text,
-            file_id=turn.file_id if kind != "text" else None, source=source, staff_user_id=turn.user_id,
-        )
-        if stored is not None:
-            await _deliver(d, out, replied, stored)
-    return TurnResult()
-
-
-def _staff_name(turn: StaffTurn) -> str:
-    return _short(printable(turn.name), 40) or str(turn.user_id)
-
-
-async def _ticket_replied_to(d: Dialogue, turn: StaffTurn) -> Ticket | None:
-    """The ticket of the group message a staff member replied to: by its id, else by the number at the
-    start of a message the bot sent (one whose id the platform never confirmed)."""
-    assert turn.reply_to is not None
-    found = await d.store.tickets.by_group_message(d.platform, turn.reply_to)
-    if found is not None:
-        return found
-    mark = _NUMBER_MARK.match(turn.reply_to_text or "")
-    if mark is None:
-        return None
-    found = await d.store.tickets.get(int(to_latin_digits(mark.group(1))))
-    return found if found is not None and found.platform == d.platform else None
-
-
-async def _staff_tap(d: Dialogue, turn: StaffTurn, out: Outbox) -> TurnResult:
-    """Take, close, or suggest what the knowledge should learn from a ticket."""
-    p = parse(turn.button)
-    if p is None or p.action is not Action.TICKET:
-        return TurnResult(alert=T.STALE_BUTTON)
-    op = p.arg(0)
-    found = await d.store.tickets.get(p.number(1))
-    if found is None or found.platform != d.platform:
-        return TurnResult(alert=T.STALE_BUTTON)
-    name, number = _staff_name(turn), _n(found.id)
-    if op == TicketOp.TAKE:
-        if not found.is_open:
-            return TurnResult(alert=T.DESK_IS_CLOSED.format(number=number))
-        taken = await d.store.tickets.take(found.id, turn.user_id, name)
-        if taken is None or taken.taken_by != turn.user_id:
-            return TurnResult(alert=T.DESK_TAKEN_BY_OTHER.format(name=taken.taken_by_name if taken else "—"))
-        if found.taken_by != turn.user_id:
-            await _in_group(d, out, Reply(T.DESK_TAKEN.format(number=number, name=name)), reply_to=found.group_message_id)
-        return TurnResult(toast=T.DESK_TAKEN_YOU.format(number=number))
-    if op == TicketOp.CLOSE:
-        closed = await d.store.tickets.close(found.id, "staff")
-        if closed is None:
-            return TurnResult(alert=T.DESK_IS_CLOSED.format(number=number))
-        await _notify(d, out, closed, "to_citizen", T.DESK_CLOSED_BY_STAFF.format(number=number))
-        await _in_group(d, out, Reply(T.DESK_CLOSED_NOTE.format(number=number, name=name)),
-                        reply_to=found.group_message_id)
-        return TurnResult(toast=T.DESK_CLOSED_NOTE.format(number=number, name=name))
-    if not found.question:
-        return TurnResult(alert=T.DESK_SUGGEST_NO_QUESTION)
-    question = _short(found.question, 80)
-    if op == TicketOp.SUGGEST:
-        await _in_group(d, out, _suggestion_choice(d, found), reply_to=found.group_message_id)
-        return TurnResult()
-    service = d.knowledge.get(p.arg(2)) if op == TicketOp.ALIAS else None
-    if op == TicketOp.ALIAS and service is None:
-        return TurnResult(alert=T.STALE_BUTTON)
-    if not await d.store.tickets.suggest(found.id, d.platform, found.question, service.id if service else None,
-                                         turn.user_id):
-        return TurnResult(toast=T.DESK_SUGGESTED_BEFORE)
-    note = (T.DESK_SUGGESTED_ALIAS.format(number=number, question=question, title=service.title) if service
-            else T.DESK_SUGGESTED_NEED.format(number=number, question=question))
-    await _in_group(d, out, Reply(note), reply_to=found.group_message_id)
-    return TurnResult()
-
-
-def _suggestion_choice(d: Dialogue, found: Ticket) -> Reply:
-    """The services a ticket's question may be a name of (the nearest by search, and the one it was about),
-    each a button, and "a service the catalogue lacks"."""
-    u = d.engine.understand(found.question or "")
-    ids = [found.service_id] if found.service_id else []
-    ids += [c.service.id for c in u.decision.candidates if c.service.id not in ids]
-    services = [s for s in (d.knowledge.get(i) for i in ids[:SUGGESTED_SERVICES]) if s is not None]
-    rows = [(Button(_short(s.title, 50), ticket(TicketOp.ALIAS, found.id, s.id)),) for s in services]
-    rows.append((Button(T.DESK_BTN_NEED, ticket(TicketOp.NEED, found.id)),))
-    return Reply(T.DESK_SUGGEST_PICK.format(number=_n(found.id), question=_short(found.question, 80)), tuple(rows))
-
-
-async def _staff_command(d: Dialogue, turn: StaffTurn) -> Reply:
-    """/open, /ticket N, /request CODE, /status CODE STATUS [note]; anything else: the list of commands."""
-    text = turn.text or ""
-    name = _command_name(text)
-    args = text.split(maxsplit=1)[1].strip() if len(text.split(maxsplit=1)) > 1 else ""
-    actor = f"staff:{d.platform}:{turn.user_id}"
-    if name == "open":
-        return await open_tickets_reply(d)
-    if name == "ticket":
-        number = to_latin_digits(args.lstrip("#"))
-        if not number.isdigit():
-            return Reply(T.DESK_TICKET_USAGE)
-        found = await d.store.tickets.get(int(number))
-        if found is None or found.platform != d.platform:
-            return Reply(T.DESK_NO_TICKET.format(number=_n(number)))
-        return await ticket_reply(d, found)
-    if name == "request":
-        if not args:
-            return Reply(T.DESK_REQUEST_USAGE)
-        code = normalize_tracking_code(args) or to_latin_digits(args.split()[0])
-        await d.store.audit.record(actor, "group /request", code)
-        return await staff.request_reply(d.store, d.knowledge, code)
-    if name == "status":
-        return await _set_status(d, args, actor)
-    return Reply(T.DESK_STAFF_HELP)
-
-
-async def _set_status(d: Dialogue, args: str, actor: str) -> Reply:
-    """Moves a request to a status (its key or its Persian label), with an optional note; the citizen
-    hears of it from the delivery loop, as when the CLI does it."""
-    usage = Reply(T.DESK_STATUS_USAGE.format(statuses="، ".join(s for s in STATUSES if s != "submitted")))
-    code_text, _, rest = args.partition(" ")
-    if not code_text or not rest.strip():
-        return usage
-    code = normalize_tracking_code(code_text) or to_latin_digits(code_text)
-    rest = rest.strip()
-    names = sorted([(k, k) for k in STATUSES] + [(v, k) for k, v in STATUS_LABELS.items()], key=lambda p: -len(p[0]))
-    status, note = None, None
-    for written, key in names:
-        if rest == written or rest.startswith(written + " "):
-            status, note = key, rest[len(written):].strip() or None
-            break
-    if status is None:
-        return usage
-    try:
-        changed = await d.store.requests.set_status(code, status, note=note, actor=actor)
-    except (RequestNotFound, ValueError) as exc:
-        return Reply(str(exc))
-    await d.store.audit.record(actor, "group /status", changed.tracking_code, status + (f" — {note}" if note else ""))
-    return Reply(T.DESK_STATUS_DONE.format(code=to_persian_digits(changed.tracking_code), status=changed.status_label))
-
-
-async def open_tickets_reply(d: Dialogue, limit: int = 30) -> Reply:
-    """Open tickets, oldest first: number, when, service, who took it, the question."""
-    tickets = await d.store.tickets.list_open(d.platform, limit)
-    if not tickets:
-        return Reply(T.DESK_OPEN_EMPTY)
-    lines = [bold(T.DESK_OPEN_TITLE)]
-    for t in tickets:
-        service = d.knowledge.get(t.service_id) if t.service_id else None
-        lines.append(T.DESK_OPEN_ITEM.format(
-            number=_n(t.id), when=jalali_datetime(t.created_at),
-            service=T.DESK_OPEN_SERVICE.format(title=_short(service.title, 40)) if service else "",
-            taken=T.DESK_TAKEN_BY.format(name=t.taken_by_name) if t.taken_by_name else T.DESK_NOT_TAKEN,
-            question=_short(t.question, 60) or T.DESK_NONE,
-        ))
-    return Reply("\n".join(lines))
-
-
 async def ticket_reply(d: Dialogue, found: Ticket, *, new: bool = False) -> Reply:
     """A ticket as staff see it: number, service, question, the citizen's recent turns, who has it; the
     buttons while it is open. `new`: the post announcing it."""
     status = T.DESK_STATUS_OPEN if found.is_open else T.DESK_STATUS_CLOSED
     head = T.DESK_TICKET_HEAD if new else T.DESK_TICKET_REPORT_HEAD
     service = d.knowledge.get(found.service_id) if found.service_id else None
-    lines = [bold(head.format(number=_n(found.id), status=status)),
+    lines = [bold(head.format(number=ticket_number(found.id), status=status)),
              T.DESK_TICKET_OPENED_AT.format(when=jalali_datetime(found.created_at)),
              T.DESK_TICKET_SERVICE.format(title=service.title if service else found.service_id or T.DESK_NONE),
              T.DESK_TICKET_QUESTION.format(question=found.question or T.DESK_NONE)]
@@ -482,8 +290,8 @@ async def ticket_reply(d: Dialogue, found: Ticket, *, new: bool = False) -> Repl
     if not new:
         messages = await d.store.tickets.messages(found.id)
         lines.append(T.DESK_TICKET_MESSAGES.format(
-            to_staff=_n(sum(m.author == "citizen" for m in messages)),
-            to_citizen=_n(sum(m.author == "staff" for m in messages)),
+            to_staff=ticket_number(sum(m.author == "citizen" for m in messages)),
+            to_citizen=ticket_number(sum(m.author == "staff" for m in messages)),
         ))
     if found.context:
         lines += ["", T.DESK_TICKET_CONTEXT, found.context]
@@ -503,7 +311,7 @@ async def _post_ticket(d: Dialogue, out: Outbox, opened: Ticket) -> bool:
     """Posts a new ticket to the group and keeps its message id (the caller holds the citizen's lock)."""
     key = ("t", opened.id)
     try:
-        sent = await out.post(_group(d), Post(await ticket_reply(d, opened, new=True)))
+        sent = await out.post(group_chat(d), Post(await ticket_reply(d, opened, new=True)))
     except (DeliveryFailed, RecipientGone) as exc:
         attempts = await d.store.tickets.post_failed(opened.id)
         d.desk.later(key, attempts)
@@ -514,18 +322,18 @@ async def _post_ticket(d: Dialogue, out: Outbox, opened: Ticket) -> bool:
     return True
 
 
-async def _notify(d: Dialogue, out: Outbox, about: Ticket, direction: str, text: str) -> None:
+async def notify(d: Dialogue, out: Outbox, about: Ticket, direction: str, text: str) -> None:
     """The bot's own notice about a ticket to the citizen or into its thread in the group, kept until sent."""
-    async with _relaying(d, about.user_id):
+    async with relaying(d, about.user_id):
         stored = await d.store.tickets.add_message(about.id, d.platform, direction, "bot", text=text)
         if stored is not None and (direction == "to_citizen" or about.posted_at is not None):
-            await _deliver(d, out, about, stored)
+            await deliver_relay(d, out, about, stored)
 
 
 def _relay_post(d: Dialogue, about: Ticket, m: TicketMessage) -> tuple[int, Post]:
     """Where a stored message goes and how it reads: to staff under the ticket's message, with its number;
     to the citizen as from the support team (staff) or as the bot's own words."""
-    number = _n(about.id)
+    number = ticket_number(about.id)
     text = m.text or ""
     if m.direction == "to_staff":
         if m.author == "citizen":
@@ -535,7 +343,7 @@ def _relay_post(d: Dialogue, about: Ticket, m: TicketMessage) -> tuple[int, Post
                 shown = T.DESK_CITIZEN_FILE.format(number=number) + (f"\n{text}" if text else "")
         else:
             shown = text
-        return _group(d), Post(Reply(shown), kind=m.kind, file_id=m.file_id, reply_to=about.group_message_id)
+        return group_chat(d), Post(Reply(shown), kind=m.kind, file_id=m.file_id, reply_to=about.group_message_id)
     if m.author == "staff":
         shown = T.DESK_STAFF_SAYS.format(text=text) if m.kind == "text" else T.DESK_STAFF_FILE + (
             f"\n{text}" if text else "")
@@ -544,7 +352,7 @@ def _relay_post(d: Dialogue, about: Ticket, m: TicketMessage) -> tuple[int, Post
     return about.chat_id, Post(Reply(shown), kind=m.kind, file_id=m.file_id)
 
 
-async def _deliver(d: Dialogue, out: Outbox, about: Ticket, m: TicketMessage) -> bool:
+async def deliver_relay(d: Dialogue, out: Outbox, about: Ticket, m: TicketMessage) -> bool:
     """Sends one stored message and marks it; a failure is counted and left to the delivery loop (a
     citizen who blocked the bot is given up at once, and staff are told)."""
     chat_id, post = _relay_post(d, about, m)
@@ -555,7 +363,7 @@ async def _deliver(d: Dialogue, out: Outbox, about: Ticket, m: TicketMessage) ->
         await d.store.tickets.relay_failed(m.id, f"recipient gone: {exc}")
         log.info("ticket %d: relay %d given up, the recipient is gone", about.id, m.id)
         if m.direction == "to_citizen" and about.posted_at is not None:
-            await _in_group(d, out, Reply(T.DESK_CITIZEN_GONE.format(number=_n(about.id))),
+            await post_in_group(d, out, Reply(T.DESK_CITIZEN_GONE.format(number=ticket_number(about.id))),
                             reply_to=about.group_message_id)
         return False
     except DeliveryFailed as exc:
@@ -578,10 +386,10 @@ async def _deliver(d: Dialogue, out: Outbox, about: Ticket, m: TicketMessage) ->
     return True
 
 
-async def _in_group(d: Dialogue, out: Outbox, reply: Reply, *, reply_to: int | None = None) -> None:
+async def post_in_group(d: Dialogue, out: Outbox, reply: Reply, *, reply_to: int | None = None) -> None:
     """A note or an answer for staff in the group, best effort (nothing a citizen waits for)."""
     try:
-        await out.post(_group(d), Post(reply, reply_to=reply_to))
+        await out.post(group_chat(d), Post(reply, reply_to=reply_to))
     except (DeliveryFailed, RecipientGone) as exc:
         log.warning("could not post to the support group: %s", exc)
 
@@ -603,7 +411,7 @@ async def _deliver_waiting(d: Dialogue, out: Outbox) -> int:
     for waiting in await tickets.unposted(d.platform):
         if not d.desk.due(("t", waiting.id)):
             continue
-        async with _relaying(d, waiting.user_id):
+        async with relaying(d, waiting.user_id):
             current = await tickets.get(waiting.id)
             if current is None or current.posted_at is not None or not current.is_open:
                 continue
@@ -622,11 +430,11 @@ async def _deliver_waiting(d: Dialogue, out: Outbox) -> int:
                 await tickets.relay_failed(m.id, "the ticket was never posted")
             held.add(lane)
             continue
-        async with _relaying(d, about.user_id):
+        async with relaying(d, about.user_id):
             current = await tickets.get_message(m.id)
             if current is None or current.delivered_at is not None or current.failed is not None:
                 continue
-            if await _deliver(d, out, about, current):
+            if await deliver_relay(d, out, about, current):
                 delivered += 1
             else:
                 held.add(lane)
