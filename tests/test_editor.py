@@ -12,7 +12,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.editor.publish import Invalid, OutsideChange, check_edit, knowledge_with, preview, publish, read_file, service_files
+from bot.editor.publish import (
+    LOCK_FILE,
+    Invalid,
+    OutsideChange,
+    check_edit,
+    knowledge_with,
+    preview,
+    publish,
+    read_file,
+    service_files,
+)
 from bot.editor.schema import FormErrors, error_key, parse_form, service_form
 from bot.editor.yamlfile import diff, edited_text, text_hash
 from bot.knowledge import Service, knowledge_fingerprint, load_knowledge, parse_service
@@ -143,6 +153,38 @@ def test_publish_writes_atomically_keeps_the_mode_and_refuses_invalid_or_outside
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []  # no temporary file left
     assert load_knowledge(knowledge_dir).get(KARA).websites[0].host == "kara.mcls.gov.ir"
     assert service_files(knowledge_dir)[KARA] == path.name
+
+
+def test_a_publish_waits_for_one_in_another_process_and_then_sees_its_change(knowledge_dir: Path) -> None:
+    # Two consoles on one knowledge folder: the lock on the folder is what one holds while it checks and
+    # writes (an open file of its own here, as another process would have).
+    import fcntl
+    import threading
+
+    path = knowledge_dir / "services" / f"{KARA}.yaml"
+    opened = path.read_text(encoding="utf-8")
+    data = parse_form(as_posted(yaml.safe_load(opened)))
+    data["documents"] = ["گواهی تازه"]
+    edited = edited_text(opened, data)
+    outcome: list[str] = []
+
+    def second_console() -> None:
+        try:
+            publish(knowledge_dir, path.name, edited, text_hash(opened), opened)
+            outcome.append("published")
+        except OutsideChange:
+            outcome.append("outside change")
+
+    with open(knowledge_dir / LOCK_FILE, "a") as other:
+        fcntl.flock(other, fcntl.LOCK_EX)  # the first console is publishing
+        waiting = threading.Thread(target=second_console)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive() and path.read_text(encoding="utf-8") == opened
+        path.write_text(opened.replace("# منبع:", "# منبع (نسخه کنسول دیگر):"), encoding="utf-8")
+        fcntl.flock(other, fcntl.LOCK_UN)
+    waiting.join(10)
+    assert outcome == ["outside change"]  # the first console's file is not overwritten
 
 
 def test_a_new_file_must_not_exist_yet(knowledge_dir: Path) -> None:

@@ -14,9 +14,11 @@ The running bot notices the new file by the knowledge fingerprint (`knowledge_fi
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,18 @@ from bot.search import SearchEngine
 SERVICES = "services"
 NEW_FILE_MODE = 0o644
 _write_lock = threading.Lock()  # one publish at a time in this process (the check and the write together)
+LOCK_FILE = ".publish.lock"  # ... and across processes (two consoles on one knowledge folder): flock on it
+
+
+@contextlib.contextmanager
+def _publishing(directory: Path) -> Iterator[None]:
+    """One publish at a time on this knowledge folder: in this process and in any other that publishes."""
+    with _write_lock, open(Path(directory) / LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def service_path(directory: Path, file_name: str) -> Path:
@@ -179,7 +193,7 @@ def publish(directory: Path, file_name: str, text: str, base_hash: str, base_tex
     Raises OutsideChange (with the diff from `base_text`, when given, to the disk) or Invalid, and then
     nothing is written."""
     path = service_path(directory, file_name)
-    with _write_lock:
+    with _publishing(directory):
         disk = read_file(directory, file_name)
         if text_hash(disk) != base_hash:
             raise OutsideChange(disk, base_text)
