@@ -175,6 +175,24 @@ async def test_a_new_service_from_an_uploaded_card(site) -> None:
     assert word.status_code == 303
 
 
+async def test_the_official_word_form_opens_as_a_draft_with_its_review_list(site) -> None:
+    from tests.support.cardform import build_docx, card_from_text
+    from tests.test_importer import seed_text
+
+    b = await site["login"]("ed-welfare")
+    csrf = await b.csrf("/services")
+    word = build_docx(card_from_text(seed_text("004")), boxes="content-control")
+    draft = await b.client.post(
+        "/services/new/card", data={"csrf": csrf}, headers={"origin": b.base_url},
+        files={"card": ("کارت.docx", word, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")},
+    )
+    assert draft.status_code == 200, draft.text[:500]
+    data = yaml.safe_load(hidden(draft.text, "base"))
+    assert data["title"].startswith("آموزش شهرداران") and data["parent_agency"] == "وزارت کشور"
+    assert data["service_types"] == ["G2G"] and 'id="review"' in draft.text
+    assert not any(p.name.startswith("card-") for p in (site["knowledge"] / "services").iterdir())  # nothing written
+
+
 async def test_suggestions_from_both_sources_are_accepted_through_the_editor_or_rejected_with_a_reason(site) -> None:
     db = site["db"]
     await db.suggestions.suggest("وام اشتغال روستا", "وام اشتغال روستا؟", KARA, "alias", "وام اشتغال روستا", None,
