@@ -1,5 +1,6 @@
 # The bot in a container: Python 3.12 slim, a non-root user, the database on the /data volume, a
-# healthcheck against /healthz. Build and run (README "Running in production"):
+# healthcheck against /healthz; the web console (`python -m bot console`) is in the same image. Build and run
+# (README "Running in production"):
 #   docker build -t khedmat-bot .
 #   docker run -d --name khedmat-bot --env-file .env -v khedmat-data:/data -p 127.0.0.1:9090:9090 khedmat-bot
 FROM python:3.12-slim
@@ -17,10 +18,12 @@ COPY pyproject.toml README.md ./
 COPY bot/ bot/
 COPY handlers/ handlers/
 COPY storage/ storage/
+COPY console/ console/
 RUN pip install --no-cache-dir .
-# Knowledge is data the agency edits: mount a folder over it (or set BOT_KNOWLEDGE_DIR) to change it
-# without rebuilding, then /reload from an admin chat.
-COPY knowledge/ knowledge/
+# Knowledge is data the agency edits (in the web console, or by hand): owned by the bot's user so the
+# console can publish; docker-compose.yml keeps it on a volume shared by the bot and the console, which
+# starts as this copy. The bot follows the files and reloads on its own (BOT_KNOWLEDGE_POLL).
+COPY --chown=bot:bot knowledge/ knowledge/
 
 RUN mkdir -p /data && chown bot:bot /data && chmod 0700 /data
 VOLUME ["/data"]

@@ -57,7 +57,7 @@ def test_the_dockerfile_runs_the_bot_as_a_non_root_user_with_its_database_on_a_v
     assert exec_form(cmd) == ["python", "-m", "bot", "run"]
     for instruction, args in steps:
         if instruction == "COPY":
-            *sources, _ = shlex.split(args)
+            *sources, _ = [a for a in shlex.split(args) if not a.startswith("--")]  # --chown=...
             assert all((ROOT / s).exists() for s in sources), args
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".env", ".venv", "*.db", ".git"} <= set(ignored)  # no secret, database or history in the image
@@ -69,21 +69,30 @@ def test_the_readme_gives_the_dockerfiles_commands() -> None:
         assert command in README, command
 
 
-def test_compose_runs_the_bot_on_a_volume_with_loopback_ports_and_keeps_the_console_for_later() -> None:
-    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
-    compose = yaml.safe_load(text)
-    bot = compose["services"]["bot"]
-    assert set(compose["services"]) == {"bot"}  # the console is still commented out
-    assert bot["build"] == "." and bot["restart"] in ("unless-stopped", "always")
-    assert bot["env_file"] == ".env"
-    [volume] = bot["volumes"]
-    name, _, target = volume.partition(":")
-    assert target == "/data" and name in compose["volumes"]
-    assert all(port.startswith("127.0.0.1:") for port in bot["ports"])
-    commented = "\n".join(line.strip().removeprefix("#") for line in text.splitlines() if line.strip().startswith("#"))
-    assert 'command: ["python", "-m", "bot", "console"]' in commented
-    console = yaml.safe_load(commented[commented.index("console:"):])
-    assert console["console"]["volumes"] == bot["volumes"]
+def test_compose_runs_the_bot_and_the_console_on_shared_volumes_with_loopback_ports() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    bot, console = compose["services"]["bot"], compose["services"]["console"]
+    assert bot["build"] == "." and console["image"] == bot["image"]
+    for service in (bot, console):
+        assert service["restart"] in ("unless-stopped", "always") and service["env_file"] == ".env"
+        assert all(port.startswith("127.0.0.1:") for port in service["ports"])
+        targets = {v.partition(":")[2]: v.partition(":")[0] for v in service["volumes"]}
+        assert set(targets) == {"/data", "/app/knowledge"} and set(targets.values()) <= set(compose["volumes"])
+    # One database and one knowledge folder: what the console publishes is what the bot reloads.
+    assert sorted(bot["volumes"]) == sorted(console["volumes"])
+    assert console["command"] == ["python", "-m", "bot", "console"]
+    assert build_parser().parse_args(console["command"][3:]).command == "console"
+    assert console["environment"]["BOT_CONSOLE_HOST"] == "0.0.0.0"
+    assert console["ports"] == [f"127.0.0.1:{console['environment']['BOT_CONSOLE_PORT']}:8080"]
+
+
+def test_the_image_has_the_console_and_knowledge_the_console_may_write() -> None:
+    copies = [shlex.split(args) for instruction, args in dockerfile() if instruction == "COPY"]
+    assert ["console/", "console/"] in copies
+    [knowledge] = [c for c in copies if c[-1] == "knowledge/"]
+    assert knowledge[0] == "--chown=bot:bot"  # the bot's user (USER bot:bot) publishes from the console
+    assert "knowledge" in {v.partition(":")[0] for v in yaml.safe_load(
+        (ROOT / "docker-compose.yml").read_text(encoding="utf-8"))["services"]["bot"]["volumes"]}
 
 
 def unit(name: str) -> configparser.ConfigParser:
