@@ -112,6 +112,14 @@ def test_the_systemd_units_restart_the_bot_as_its_own_user_and_back_it_up() -> N
     assert unit("khedmat-bot-backup.timer")["Timer"]["OnCalendar"]
 
 
+def test_the_console_unit_runs_beside_the_bot_and_may_write_only_the_knowledge() -> None:
+    bot, console = unit("khedmat-bot.service")["Service"], unit("khedmat-console.service")["Service"]
+    assert console["ExecStart"].endswith("/.venv/bin/python -m bot console")
+    assert (console["User"], console["Environment"]) == (bot["User"], bot["Environment"])  # one database
+    assert console["ProtectSystem"] == "strict" and console["ReadWritePaths"] == bot["WorkingDirectory"] + "/knowledge"
+    assert "khedmat-console.service" in README
+
+
 def test_every_setting_is_in_the_readme_and_the_example_environment_names_only_real_ones() -> None:
     for name in Settings.model_fields:
         assert f"`BOT_{name.upper()}`" in README, f"BOT_{name.upper()} is not documented"
