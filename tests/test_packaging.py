@@ -63,6 +63,16 @@ def test_the_dockerfile_runs_the_bot_as_a_non_root_user_with_its_database_on_a_v
     assert {".env", ".venv", "*.db", ".git"} <= set(ignored)  # no secret, database or history in the image
 
 
+def test_every_package_is_installed_by_pip_install_dot() -> None:
+    # An editable install finds a package missing from the list anyway; the image's `pip install .` does not.
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {str(p.parent.relative_to(ROOT)).replace("/", ".") for top in ("bot", "console", "handlers", "storage")
+             for p in (ROOT / top).rglob("__init__.py")}
+    assert found == listed
+
+
 def test_the_readme_gives_the_dockerfiles_commands() -> None:
     for command in ("python -m bot healthcheck", "python -m bot run", "docker compose up -d --build",
                     "python -m bot backup"):
