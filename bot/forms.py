@@ -88,6 +88,21 @@ def start(service: Service) -> Step:
     return Step(state, (intro, *prompt(service, state)))
 
 
+def aligned(service: Service, state: FormState) -> FormState:
+    """The form in progress against the service's form as it is now: an admin may have added, removed or
+    moved questions since the citizen started (the bot reloads published knowledge at once). Every question
+    before the current one has an answer (a skipped one is stored as None); where that no longer holds,
+    the first question without an answer is asked, and a summary past the end is the summary."""
+    fields = fields_of(service)
+    if state.editing is not None and state.editing not in {f.name for f in fields}:
+        state = replace(state, step=len(fields), editing=None)
+    step = min(state.step, len(fields))
+    missing = next((i for i, f in enumerate(fields[:step]) if f.name not in state.answers), None)
+    if missing is not None:
+        return replace(state, step=missing, editing=None)
+    return state if step == state.step else replace(state, step=step)
+
+
 def prompt(service: Service, state: FormState) -> tuple[Reply, ...]:
     """The current question (or the summary), with its buttons."""
     fields = fields_of(service)

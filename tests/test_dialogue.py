@@ -144,3 +144,32 @@ async def test_a_question_reads_the_chat_state_once(dialogue: Dialogue, monkeypa
     follow_up = await say(dialogue, "هزینه‌اش چقدره؟")
     assert "kara.mcls.gov.ir" in follow_up.texts()[0]  # the current service still carries over
     assert reads == [CITIZEN]
+
+
+async def test_a_form_changed_by_an_admin_midway_asks_the_new_question_and_stores_nothing_wrong(
+    dialogue: Dialogue,
+) -> None:
+    # The bot reloads published knowledge at once: a citizen may be half-way through the form it changes.
+    from bot.editor.publish import knowledge_with
+    from bot.forms import DEFAULT_FIELDS
+    from bot.knowledge import FormField, Registration
+    from bot.search import SearchEngine
+
+    await tap(dialogue, pack(Action.REGISTER, KARA))
+    await say(dialogue, "مریم احمدی")
+    asked = await say(dialogue, national_code("001354241"))
+    assert "شماره همراه" in asked.texts()[-1]
+    father = FormField(name="father_name", label="نام پدر", type="person_name")
+    fields = [DEFAULT_FIELDS[0], father, *DEFAULT_FIELDS[1:]]
+    kara = KNOWLEDGE.get(KARA).model_copy(update={"registration": Registration(fields=fields)})
+    dialogue.engine = SearchEngine(knowledge_with(KNOWLEDGE, kara))  # what the knowledge watch does
+
+    changed = await say(dialogue, "09121234567")  # answers the question that moved
+    assert changed.texts()[-2] == T.FORM_CHANGED
+    assert changed.texts()[-1].startswith(T.FORM_QUESTION.format(n="۲", total="۵", label="نام پدر"))
+    draft = await dialogue.store.drafts.get(dialogue.platform, CITIZEN)
+    assert "father_name" not in draft.answers and "mobile" not in draft.answers
+    for answer in ("علی احمدی", national_code("001354241"), "09121234567"):
+        await say(dialogue, answer)
+    summary = (await say(dialogue, "تهران")).texts()[-1]
+    assert "نام پدر: علی احمدی" in summary and "شماره همراه: ۰۹۱۲۱۲۳۴۵۶۷" in summary

@@ -32,9 +32,10 @@ LOOKUP_RETENTION_DAYS = 1  # failed look-ups: far longer than any wait they impo
 INBOX_RETENTION_DAYS = 2
 
 
-def _state(draft) -> forms.FormState:
+def _state(draft, service: Service) -> forms.FormState:
+    """The draft's form state, aligned with the service's form as it is now (see forms.aligned)."""
     answers = {k: v for k, v in draft.answers.items() if k != PAUSED}
-    return forms.FormState(draft.service_id, draft.step, answers, draft.editing)
+    return forms.aligned(service, forms.FormState(draft.service_id, draft.step, answers, draft.editing))
 
 
 def _paused(draft) -> bool:
@@ -66,7 +67,13 @@ async def on_text(d: Dialogue, out: Outbox, chat_id: int, user_id: int, draft, t
         await d.store.drafts.delete(d.platform, user_id)
         await d.send(out, chat_id, Reply(T.STALE_BUTTON))
         return T.LOG_FORM_ANSWER.format(field=T.LOG_FORM_UNKNOWN_FIELD)
-    state = _state(draft)
+    state = _state(draft, service)
+    if (state.step, state.editing) != (draft.step, draft.editing):
+        # The form was changed (a question added or removed) since this question was asked: the text answered
+        # a question that moved, so it is not stored; the question the form needs now is asked.
+        await _apply(d, out, chat_id, user_id, service,
+                     forms.Step(state, (Reply(T.FORM_CHANGED), *forms.prompt(service, state))))
+        return T.LOG_FORM_ANSWER.format(field=T.LOG_FORM_UNKNOWN_FIELD)
     side = _side_question(d, service, state, text)
     if side is not None:  # answered in passing; the question of the form is asked again, nothing stored
         await d.send(out, chat_id, Reply(side + "\n\n" + T.FORM_SIDE_BACK))
@@ -101,7 +108,7 @@ async def on_contact(d: Dialogue, out: Outbox, chat_id: int, user_id: int, draft
     service = d.knowledge.get(draft.service_id)
     if service is None:
         return False
-    state = _state(draft)
+    state = _state(draft, service)
     if owner != user_id:  # someone else's contact, or a phone-book entry: not the citizen's own number
         await d.send(out, chat_id, Reply(T.FORM_OWN_CONTACT))
         return True
@@ -124,11 +131,12 @@ async def on_button(d: Dialogue, out: Outbox, chat_id: int, user_id: int, p: Pay
     if op == FormOp.RESUME:
         if draft is None:
             return Reply(T.STALE_BUTTON)
-        state = _state(draft)
-        await d.store.drafts.save(d.platform, user_id, draft.service_id, draft.step, state.answers, draft.editing)
         service = d.knowledge.get(draft.service_id)
-        if service is None:
+        if service is None:  # the service left the catalogue while the form was set aside
+            await d.store.drafts.delete(d.platform, user_id)
             return Reply(T.STALE_BUTTON)
+        state = _state(draft, service)
+        await d.store.drafts.save(d.platform, user_id, draft.service_id, state.step, state.answers, state.editing)
         for reply in (Reply(T.FORM_RESUME.format(title=bold(service.title))), *forms.prompt(service, state)):
             await d.send(out, chat_id, reply)
         return None
@@ -137,7 +145,7 @@ async def on_button(d: Dialogue, out: Outbox, chat_id: int, user_id: int, p: Pay
     service = d.knowledge.get(draft.service_id)
     if service is None:
         return Reply(T.STALE_BUTTON)
-    state = _state(draft)
+    state = _state(draft, service)
     args = p.args[1:]
     own_form = bool(args) and args[0] == forms.token(service)  # a button of another service's form is stale
     step: forms.Step | None = None
