@@ -433,3 +433,18 @@ def test_a_number_question_through_the_state_machine() -> None:
     [asked] = forms.prompt(svc, state)
     assert T.FORM_OPTIONAL in asked.text and any(d.startswith("f:s:") and d.endswith(":1") for d in data_buttons(asked))
     assert "• تعداد کارکنان: ۴۲" in render_plain(forms.skip(svc, state, 1).replies[0].text)
+
+
+def test_a_form_in_progress_follows_questions_removed_moved_or_added_by_an_admin() -> None:
+    a, b, c, d = (FormField(name=n, label=n, type="text") for n in "abcd")
+    old = with_fields(a, b, c, d)
+    at_c = forms.FormState(old.id, 2, {"a": "۱", "b": "۲"})
+    assert forms.aligned(old, at_c) == at_c  # nothing changed: nothing moves
+    assert forms.aligned(with_fields(b, c, d), at_c).step == 1  # «a» removed: still «c»
+    assert forms.aligned(with_fields(a, d, b, c), at_c).step == 1  # «d» moved up: it is asked first
+    summary = forms.FormState(old.id, 4, {"a": "۱", "b": "۲", "c": "۳", "d": "۴"})
+    assert forms.aligned(with_fields(a, b, c), summary).step == 3  # the summary stays the summary
+    added = with_fields(a, b, c, d, FormField(name="e", label="e", type="text"))
+    assert forms.aligned(added, summary).step == 4 and forms.confirm(added, forms.aligned(added, summary)) is None
+    editing = replace(summary, step=1, editing="b")
+    assert forms.aligned(with_fields(a, c, d), editing) == replace(summary, step=3, editing=None)
