@@ -158,3 +158,30 @@ async def test_migrate_db_fails_when_a_table_holding_rows_has_no_postgresql_vers
 async def test_migrate_db_refuses_urls_of_the_wrong_backends(tmp_path, capsys):
     assert await cmd_migrate_db("postgresql://localhost/a", "postgresql://localhost/b") == 2
     assert await cmd_migrate_db(str(tmp_path / "missing.db"), "postgresql://localhost/b") == 2
+
+
+async def test_a_copy_to_a_database_sorting_text_by_language_still_checks_out(tmp_path, postgres_server, clock, capsys):
+    # SQLite orders text keys byte by byte («B» before «a»); a database with a language collation, as DBAs
+    # create them, orders «a» before «B». The checksums must not take that for a difference.
+    import contextlib
+
+    from tests.support.postgres import database_url
+
+    admin = await asyncpg.connect(postgres_server)
+    try:
+        await admin.execute("CREATE DATABASE by_language LOCALE_PROVIDER icu ICU_LOCALE 'en-US' TEMPLATE template0")
+    finally:
+        await admin.close()
+    url = database_url(postgres_server, "by_language")
+    try:
+        source = tmp_path / "bot.db"
+        async with await SqliteStore.open(source, clock=clock) as db:
+            for question in ("a", "B", "_x", "ب"):
+                await db.suggestions.mark_handled(question, "console:sara")
+        assert await cmd_migrate_db(str(source), url) == 0
+        assert "MISMATCH" not in capsys.readouterr().out
+    finally:
+        admin = await asyncpg.connect(postgres_server)
+        with contextlib.suppress(Exception):
+            await admin.execute("DROP DATABASE IF EXISTS by_language WITH (FORCE)")
+        await admin.close()

@@ -168,6 +168,9 @@ async def _copy_table(
         source_rows=source_rows,
         copied=copied,
         target_rows=len(target_rows),
-        source_checksum=_checksum(source_canonical),
-        target_checksum=_checksum([_canonical(t, v) for t, v in zip(types, row, strict=True)] for row in target_rows),
+        # Sorted as canonical text on both sides: SQLite orders text keys byte by byte, PostgreSQL by its
+        # collation, so the rows of a perfect copy may come back in another order.
+        source_checksum=_checksum(sorted(source_canonical)),
+        target_checksum=_checksum(sorted([_canonical(t, v) for t, v in zip(types, row, strict=True)]
+                                         for row in target_rows)),
     )
