@@ -226,10 +226,6 @@ class RequestsRepo(Protocol):
         (`since` inclusive, `until` exclusive)."""
         ...
 
-    async def list_for_user(self, platform: str, user_id: int, limit: int = 5) -> list[Request]:
-        """One chat user's own requests, newest first (what they may be shown about themselves)."""
-        ...
-
     async def count_by_status(
         self, *, service_ids: Collection[str] | None = None, since: _dt.datetime | None = None,
         until: _dt.datetime | None = None,

@@ -141,7 +141,7 @@ def _only_asks_to_register(text: str) -> bool:
 
 async def _number_alone(d: Dialogue, user_id: int, kind: str) -> Reply:
     """A national code or mobile typed outside a form: never echoed; this chat's own open requests."""
-    mine = await d.store.requests.list_for_user(d.platform, user_id, limit=5)
+    mine = await d.store.requests.for_user(d.platform, user_id, limit=5)
     open_requests = [r for r in mine if r.status in OPEN_STATUSES]
     titles = {s.id: s.title for s in d.knowledge.services}
     return answers.number_alone(kind, open_requests, titles)

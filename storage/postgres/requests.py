@@ -270,13 +270,6 @@ class PostgresRequests:
         )
         return [_request(row) for row in rows]
 
-    async def list_for_user(self, platform: str, user_id: int, limit: int = 5) -> list[Request]:
-        rows = await self._db.fetchall(
-            f"{_SELECT} WHERE r.platform = $1 AND r.user_id = $2 ORDER BY r.created_at DESC, r.id DESC LIMIT $3",
-            (platform, user_id, limit),
-        )
-        return [_request(row) for row in rows]
-
     async def count_by_status(
         self, *, service_ids: Collection[str] | None = None, since: _dt.datetime | None = None,
         until: _dt.datetime | None = None,

@@ -293,13 +293,6 @@ class SqliteRequests:
         )
         return [_request(row) for row in rows]
 
-    async def list_for_user(self, platform: str, user_id: int, limit: int = 5) -> list[Request]:
-        rows = await self._db.fetchall(
-            f"{_SELECT} WHERE r.platform = ? AND r.user_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
-            (platform, user_id, limit),
-        )
-        return [_request(row) for row in rows]
-
     async def count_by_status(
         self, *, service_ids: Collection[str] | None = None, since: _dt.datetime | None = None,
         until: _dt.datetime | None = None,
