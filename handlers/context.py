@@ -50,7 +50,7 @@ class Runtime:
     # Chats with replies waiting in the durable outbox (loaded at start): new replies queue behind them.
     waiting_chats: set[int] = field(default_factory=set)
     # Marks an update done before its first reply (the durable inbox's commit), when polling through it.
-    commit_update: Callable[[int], Awaitable[None]] | None = None
+    commit_update: Callable[[int], Awaitable[bool]] | None = None
     # What the bot counts for /metrics and /healthz (handlers/metrics.py).
     metrics: Metrics = field(default_factory=Metrics)
 

@@ -55,8 +55,8 @@ class DurableInbox:
     def __init__(self, app: Application) -> None:
         self.app = app
         self.rt = app.bot_data["rt"]
-        self._done: list[tuple[int, asyncio.Future[None]]] = []
-        self._marks: dict[int, asyncio.Future[None]] = {}  # ids marked (or being marked) by this process
+        self._done: list[tuple[int, asyncio.Future[bool]]] = []
+        self._marks: dict[int, asyncio.Future[bool]] = {}  # ids marked (or being marked) by this process
         self._marking: asyncio.Task | None = None
         self.failed: BaseException | None = None  # a fatal error (invalid token) that stopped receiving
         # A database several instances share: updates are claimed from it rather than queued as they come.
@@ -64,7 +64,8 @@ class DurableInbox:
         self._shared: SharedInboxRepo | None = inbox if isinstance(inbox, SharedInboxRepo) else None
         self._wake = asyncio.Event()
         self._claiming: asyncio.Task | None = None
-        self._finished: list[int] = []  # to release (a shared inbox), once their done marks are written
+        self._finished: list[int] = []  # to release (a shared inbox): finished here, their done marks written
+        self._unwritten: set[int] = set()  # finished here, their done marks not written yet: released once they are
         self._releasing: asyncio.Task | None = None
 
     @property
@@ -146,9 +147,9 @@ class DurableInbox:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), CLAIM_EVERY)
 
-    def commit(self, update_id: int) -> asyncio.Future[None]:
-        """Marks an update done; the future resolves once the mark is written (or could not be: the reply
-        is never held up by the inbox)."""
+    def commit(self, update_id: int) -> asyncio.Future[bool]:
+        """Marks an update done; the future resolves once the mark is written (True) or could not be (False:
+        tried again later; the reply is never held up by the inbox)."""
         future = self._marks.get(update_id)
         if future is not None:
             return future
@@ -164,8 +165,14 @@ class DurableInbox:
         if isinstance(update, Update):
             written = self.commit(update.update_id)
             self._marks.pop(update.update_id, None)  # finished: no later commit will ask again
-            if self._shared is not None:
-                written.add_done_callback(lambda _, update_id=update.update_id: self._release(update_id))
+            if self._shared is None:
+                return
+            # Released only with its done mark written: released before, the other instance would take the
+            # update, still undone in the inbox, and answer it again.
+            if written.done() and written.result():
+                self._release(update.update_id)
+            else:
+                self._unwritten.add(update.update_id)
 
     def _release(self, update_id: int) -> None:
         """Lets the shared inbox know an update is finished here, its done mark written (in groups, as the
@@ -198,8 +205,14 @@ class DurableInbox:
     async def _mark(self, retry: bool = True) -> None:
         while self._done:
             batch, self._done = self._done, []
+            written = False
             try:
                 await self.rt.db.inbox.mark_done(self.platform, [u for u, _ in batch])
+                written = True
+                for update_id, _ in batch:
+                    if update_id in self._unwritten:
+                        self._unwritten.discard(update_id)
+                        self._release(update_id)
             except Exception as exc:  # kept for the next try; at worst handled again after a crash
                 log.warning("could not mark %d updates handled: %s", len(batch), exc)
                 if not retry:
@@ -211,7 +224,7 @@ class DurableInbox:
             finally:
                 for _, future in batch:
                     if not future.done():
-                        future.set_result(None)
+                        future.set_result(written)
 
 
 class DurablePoller(DurableInbox):
