@@ -288,6 +288,7 @@ DESK_TAKEN_BY_OTHER = "این گفت‌وگو را {name} برداشته است.
 DESK_CLOSED_NOTE = "✅ #{number} را {name} بست."
 DESK_CLOSED_BY_CITIZEN_NOTE = "🔒 #{number}: شهروند گفت‌وگو را بست."
 DESK_IS_CLOSED = "گفت‌وگوی #{number} بسته است؛ این پیام به شهروند فرستاده نشد."
+DESK_ALREADY_CLOSED = "گفت‌وگوی #{number} پیش‌تر بسته شده است."  # a take or close button on a closed ticket
 DESK_NOT_STAFF = "فقط کارشناسان پشتیبانی می‌توانند این کار را بکنند."
 DESK_STAFF_KINDS = "فقط متن، عکس و فایل به شهروند فرستاده می‌شود."
 DESK_CITIZEN_GONE = "⚠️ #{number}: پیام به شهروند نرسید (بات را مسدود کرده است)."

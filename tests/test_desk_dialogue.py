@@ -107,6 +107,27 @@ async def test_staff_answer_from_the_group_only(dialogue: Dialogue) -> None:
     assert chat == CITIZEN and render_plain(post.reply.text) == "👤 پاسخ کارشناس پشتیبانی:\nسلام، بفرمایید"
 
 
+async def test_a_button_on_a_closed_ticket_says_it_is_closed(dialogue: Dialogue) -> None:
+    from bot.payload import TicketOp, ticket
+
+    await say(dialogue, "اپراتور")
+    await say(dialogue, "/cancel")  # the citizen closes it
+    for op in (TicketOp.TAKE, TicketOp.CLOSE):
+        tapped = await dialogue.handle_staff(StaffTurn(STAFF, GROUP, 9, "مینا", button=ticket(op, 1)), Outbox())
+        assert tapped.alert == T.DESK_ALREADY_CLOSED.format(number="۱")  # a tap sends nobody anything
+
+
+async def test_unanswered_lists_only_the_suggestions_editors_have_not_decided(dialogue: Dialogue) -> None:
+    from bot.dialogue.staff import suggestions_lines
+
+    for question in ("وام ازدواج", "گذرنامه"):
+        await dialogue.store.tickets.suggest(None, "telegram", question, None, STAFF)
+    [passport, _] = await dialogue.store.tickets.suggestions()  # newest first
+    await dialogue.store.tickets.decide_suggestion(passport.id, "rejected", "console:sara", "خدمت ما نیست")
+    lines = "\n".join(await suggestions_lines(dialogue.store, KNOWLEDGE))
+    assert "وام ازدواج" in lines and "گذرنامه" not in lines
+
+
 def test_working_hours_say_roughly_when_a_person_answers() -> None:
     hours = parse_hours("sat-wed 08:00-16:00")
     assert hours.describe() == "شنبه تا چهارشنبه، ساعت ۸:۰۰ تا ۱۶:۰۰"

@@ -117,7 +117,7 @@ async def _staff_tap(d: Dialogue, turn: StaffTurn, out: Outbox) -> TurnResult:
     name, number = _staff_name(turn), ticket_number(found.id)
     if op == TicketOp.TAKE:
         if not found.is_open:
-            return TurnResult(alert=T.DESK_IS_CLOSED.format(number=number))
+            return TurnResult(alert=T.DESK_ALREADY_CLOSED.format(number=number))
         taken = await d.store.tickets.take(found.id, turn.user_id, name)
         if taken is None or taken.taken_by != turn.user_id:
             return TurnResult(alert=T.DESK_TAKEN_BY_OTHER.format(name=taken.taken_by_name if taken else "—"))
@@ -127,7 +127,7 @@ async def _staff_tap(d: Dialogue, turn: StaffTurn, out: Outbox) -> TurnResult:
     if op == TicketOp.CLOSE:
         closed = await d.store.tickets.close(found.id, "staff")
         if closed is None:
-            return TurnResult(alert=T.DESK_IS_CLOSED.format(number=number))
+            return TurnResult(alert=T.DESK_ALREADY_CLOSED.format(number=number))
         await notify(d, out, closed, "to_citizen", T.DESK_CLOSED_BY_STAFF.format(number=number))
         await post_in_group(d, out, Reply(T.DESK_CLOSED_NOTE.format(number=number, name=name)),
                         reply_to=found.group_message_id)

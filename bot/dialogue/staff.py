@@ -92,8 +92,9 @@ def _intent_label(intent: str) -> str:
 
 
 async def suggestions_lines(store: Store, knowledge: Knowledge, limit: int = 20) -> list[str]:
-    """What support staff said the bot should have understood (aliases, missing services), newest first."""
-    rows = await store.tickets.suggestions(limit)
+    """What support staff said the bot should have understood (aliases, missing services), newest first;
+    only those the editors have not decided on yet (the console's suggestions queue)."""
+    rows = await store.tickets.suggestions(limit, status="open")
     if not rows:
         return []
     lines = [bold(T.ADMIN_SUGGESTIONS_TITLE)]
