@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
 STORE_RETRY = 1.0  # seconds before writing done marks again when the inbox could not be written
-CLAIM_EVERY = 0.1  # seconds between looks for updates the other instance stored (a shared inbox)
+CLAIM_EVERY = 0.1  # seconds between looks for updates the other instance stored (a shared inbox), while busy
+CLAIM_IDLE = 1.0  # ... growing to this while nothing comes (an update stored here wakes the loop at once)
 
 
 class DurableInbox:
@@ -123,8 +124,9 @@ class DurableInbox:
 
     async def _claim(self) -> None:
         """Queues the updates the shared inbox hands this instance: at once when one was stored here, every
-        CLAIM_EVERY seconds for those stored by the other instance (or left by one that died)."""
-        backoff = STORE_RETRY
+        CLAIM_EVERY seconds (up to CLAIM_IDLE when quiet) for those stored by the other instance (or left by
+        one that died)."""
+        backoff, idle = STORE_RETRY, CLAIM_EVERY
         while True:
             self._wake.clear()
             try:
@@ -143,9 +145,12 @@ class DurableInbox:
             backoff = STORE_RETRY
             for row in rows:
                 await self._queue(Update.de_json(json.loads(row.payload), self.app.bot))
-            if not rows:
+            if rows:
+                idle = CLAIM_EVERY
+            else:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), CLAIM_EVERY)
+                    await asyncio.wait_for(self._wake.wait(), idle)
+                idle = CLAIM_EVERY if self._wake.is_set() else min(CLAIM_IDLE, idle * 2)
 
     def commit(self, update_id: int) -> asyncio.Future[bool]:
         """Marks an update done; the future resolves once the mark is written (True) or could not be (False:
