@@ -44,7 +44,7 @@ from bot.persian import jalali_datetime, to_persian_digits
 from bot.questions import FACTS
 from bot.reply import Button, Reply, bold, render_plain
 from bot.sanitize import printable
-from storage import StorageUnavailable, Ticket, TicketMessage
+from storage import StorageUnavailable, Ticket, TicketMessage, tracking
 
 if TYPE_CHECKING:
     from bot.dialogue.core import Dialogue
@@ -154,9 +154,11 @@ async def intercept(d: Dialogue, turn: Turn, out: Outbox) -> TurnResult | None:
             return TurnResult()
         return None
     if text is not None:
-        u = d.engine.understand(text)
-        if u.intent == "track" and u.tracking_code is not None:
-            return None
+        # A tracking code is the bot's to answer; search is asked only when the text holds enough digits.
+        if sum(c.isdigit() for c in text) >= tracking.LENGTH:
+            u = d.engine.understand(text)
+            if u.intent == "track" and u.tracking_code is not None:
+                return None
         return await _relay_from_citizen(d, out, open_ticket, turn, "text", text, None)
     if turn.kind in RELAYED_FILES and turn.file_id:
         return await _relay_from_citizen(d, out, open_ticket, turn, turn.kind, turn.caption, turn.file_id)
