@@ -15,9 +15,23 @@ if TYPE_CHECKING:
 class PostgresLookups:
     """Failed tracking-code look-ups per (platform, user). Get it as ``db.lookups``."""
 
-    def __init__(self, db: PostgresStore, *, monotonic: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        db: PostgresStore,
+        *,
+        max_failures: int = 5,
+        window: float = 600.0,
+        base_delay: float = 30.0,
+        max_delay: float = 300.0,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
         self._db = db
-        self.limits = GuessLimiter(lambda: db.now().timestamp(), monotonic or db.monotonic)
+        self.limits = GuessLimiter(lambda: db.now().timestamp(), monotonic or db.monotonic, max_failures=max_failures,
+                                   window=window, base_delay=base_delay, max_delay=max_delay)
+
+    def delay_after(self, failures: int) -> float:
+        """How long the next try must wait after `failures` failures in a row (0 while under the limit)."""
+        return self.limits.delay_after(failures)
 
     async def check(self, platform: str, user_id: int) -> float:
         """Seconds this user must wait before the next look-up; 0.0 means go ahead."""
@@ -48,7 +62,7 @@ class PostgresLookups:
                 platform, user_id, count, now, now,
             )
         self.limits.remember(key, now)
-        return self.limits.delay_after(count)
+        return self.delay_after(count)
 
     async def prune(self, older_than_days: float = 1.0) -> int:
         """Drops the failures of users quiet for that long (long past any window); returns how many."""
